@@ -87,8 +87,9 @@ def cmd_score(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_export(args: argparse.Namespace, console: Console) -> int:
-    from .errors import ConfigError
+    from .results import rescore
     from .store import RunDir
+    from .task import ExportOptions
 
     run = RunDir(Path(args.run))
     if args.task not in run.tasks():
@@ -96,9 +97,14 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     task = TASKS.get(args.task)()
     if args.format not in task.export_formats():
         raise ConfigError(f"{args.task} has no export format {args.format!r}; it has {', '.join(task.export_formats()) or 'none'}")
+    if args.fill_unparsed is not None and args.fill_unparsed not in task.export_fill_values:
+        allowed = ", ".join(map(str, task.export_fill_values))
+        raise ConfigError(f"--fill-unparsed {args.fill_unparsed}: {args.task} takes "
+                          + (f"one of {allowed}" if allowed else "no fill value (its export needs none)"))
     out_dir = Path(args.out or run.task_dir(args.task))
     out_dir.mkdir(parents=True, exist_ok=True)
-    for path in task.export(run.records(args.task), args.format, out_dir):
+    records = rescore(task, run.records(args.task))  # parsed by the current extraction code
+    for path in task.export(records, args.format, out_dir, ExportOptions(fill_unparsed=args.fill_unparsed)):
         console.print(f"wrote {path}")
     return 0
 
@@ -113,6 +119,9 @@ def cmd_tokens(args: argparse.Namespace, console: Console) -> int:
                         "tokens/frame = min(N_max // frames, 576) pooled to s x s)")
     for col in ("duration s", "max frames T", "N_max", "frames", "budget/frame", "grid", "tokens/frame", "visual tokens"):
         table.add_column(col, justify="right")
+    bad = [d for d in args.duration if not d > 0]
+    if bad:
+        raise ConfigError(f"--duration {bad[0]:g}: a video's duration in seconds must be > 0")
     for duration in args.duration:
         frames = frames_for_duration(duration, args.max_frames)
         p = token_plan(frames, args.max_visual_tokens)
@@ -277,6 +286,27 @@ def cmd_list(registry, console: Console) -> int:
     return 0
 
 
+def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
+    """Tasks, one line each; --verbose adds each protocol's rule and the official upstream reference."""
+    if not args.verbose:
+        return cmd_list(TASKS, console)
+    for name in TASKS.names():
+        task = TASKS.get(name)
+        console.print(f"[bold]{name}[/]: {task.description}", highlight=False, soft_wrap=True)
+        ref = task.official_ref
+        lines = [("protocols", ", ".join(task.protocols)),
+                 ("official rule", getattr(task, "official_rule", None)),
+                 ("official denominator", getattr(task, "official_denominator", None)),
+                 ("official reference", ref.label() if ref else None),
+                 ("  repository", ref.repo if ref else None), ("  path", ref.path if ref else None),
+                 ("  commit", ref.commit if ref else None),
+                 ("pinned dataset revision", task.dataset_revision or "none (give --data DIR)")]
+        for key, value in lines:
+            if value:
+                console.print(f"  {key}: {value}", highlight=False, soft_wrap=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evalkit", description="Evaluate video LLMs on benchmarks, scored like the official scripts.",
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -307,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--task", required=True)
     export.add_argument("--format", default="official")
     export.add_argument("--out", help="folder to write into (default: the run's task folder)")
+    export.add_argument("--fill-unparsed", type=int, metavar="K",
+                        help="answer written for unparsed items where the format needs every item "
+                             "(EgoSchema Kaggle CSV: 0-4); recorded beside the export")
     export.set_defaults(func=cmd_export)
 
     tokens = sub.add_parser("tokens", help="Dynamic-VLM frames and visual tokens for video durations")
@@ -383,7 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--seed", type=int, default=0)
     sw.set_defaults(func=cmd_sweep)
 
-    sub.add_parser("tasks", help="list tasks").set_defaults(func=lambda a, c: cmd_list(TASKS, c))
+    tasks = sub.add_parser("tasks", help="list tasks (--verbose: protocols and official upstream references)")
+    tasks.add_argument("--verbose", "-v", action="store_true", help="each task's protocols, official rule and reference")
+    tasks.set_defaults(func=cmd_tasks)
     sub.add_parser("models", help="list model adapters").set_defaults(func=lambda a, c: cmd_list(MODELS, c))
     return parser
 

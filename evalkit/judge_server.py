@@ -6,7 +6,7 @@ fixed latency, and the TempCompass and MMIU matcher prompts too (Correct/Incorre
 letter whose text the answer contains, else Z), and misbehaves on request when the prediction carries a marker:
 ``[slow]`` (0.5 s more), ``[429]`` (first request: 429 with Retry-After: 1), ``[500]`` (first two
 requests: 500), ``[malformed]`` (always prose), ``[malformed-once]`` (prose, then a good reply),
-``[float]`` (score 4.8). It counts requests. Bind it to loopback only.
+``[float]`` (score 4.8), ``[blank]`` (an empty reply). It counts requests. Bind it to loopback only.
 """
 from __future__ import annotations
 
@@ -74,6 +74,8 @@ class MockJudgeServer:
             return self.send(h, 500, {"error": {"message": "server error", "type": "server_error"}})
         if "[malformed]" in pred or ("[malformed-once]" in pred and n == 1):
             text = "I think the prediction is a yes."
+        elif "[blank]" in pred:
+            text = ""
         elif "[float]" in pred:
             text = "{'pred': 'yes', 'score': 4.8}"
         elif TEMPCOMPASS.search(content):

@@ -1,7 +1,7 @@
 """Terminal summaries (rich) of results.json."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from rich import box
 from rich.table import Table
@@ -17,9 +17,9 @@ def summary_table(results: Dict[str, Any]) -> Table:
     title = f"{results['run_name']}  ·  model {model['name']}"
     if model.get("untrained"):
         title += "  [bold red](UNTRAINED: random weights, scores are meaningless)[/]"
-    table = Table(title=title, box=box.SIMPLE_HEAD,
-                  caption="percent (judged tasks: accuracy | score 0-5, with the judge model); "
-                          "scored/n: the protocol's denominator / samples")
+    caption = ("percent (judged tasks: accuracy | score 0-5, with the judge model); "
+               "scored/n: the protocol's denominator / samples")
+    table = Table(title=title, box=box.SIMPLE_HEAD, caption="\n".join([caption, *official_legend(results)]))
     for col in ("task", "protocol"):
         table.add_column(col, no_wrap=True)
     for col in ("score", "95% CI", "scored/n", "unparsed", "failed"):
@@ -37,6 +37,16 @@ def summary_table(results: Dict[str, Any]) -> Table:
                     f"{row['n_scored']}/{row['n']}", str(row["n_unparsed"]), str(row["n_failed"]),
                 )
     return table
+
+
+def official_legend(results: Dict[str, Any]) -> List[str]:
+    """One line per upstream reference of the official protocols shown, naming its tasks."""
+    tasks_of: Dict[str, List[str]] = {}
+    for name, res in results["tasks"].items():
+        ref = res.get("by_protocol", {}).get("official", {}).get("official_ref")
+        if ref:
+            tasks_of.setdefault(ref["label"], []).append(name)
+    return [f"official ({', '.join(names)}): {label}" for label, names in tasks_of.items()]
 
 
 def _rows(proto: str, r: Dict[str, Any]):

@@ -41,6 +41,8 @@ def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> Dict:
             records = [{**r, "judgements": {m: v[r["id"]] for m, v in verdicts.items() if r["id"] in v}} for r in records]
         records = rescore(task, records)
         by_protocol = {p: task.aggregate(records, p, seed=info["seed"]) for p in task.protocols}
+        if "official" in by_protocol:
+            by_protocol["official"]["official_ref"] = task.official_ref.to_dict() if task.official_ref else None
         headline = task.protocols[0]
         results["tasks"][name] = {
             **by_protocol[headline],

@@ -63,6 +63,42 @@ class Request:
 
 
 @dataclass(frozen=True)
+class OfficialRef:
+    """The upstream scorer a task's official protocol reproduces: repository, path and the commit
+    that was read, or the documented rule where the authors publish no scoring code. Recorded in
+    run.json and results.json so that a later upstream change can be noticed and named."""
+
+    repo: Optional[str] = None
+    path: Optional[str] = None
+    commit: Optional[str] = None  # full sha of the upstream commit the protocol was checked against
+    documented_rule: Optional[str] = None  # where the rule is written, when no scoring code exists
+
+    def __post_init__(self) -> None:
+        if not (self.documented_rule or (self.repo and self.path and self.commit)):
+            raise ValueError("an OfficialRef names repo, path and commit, or a documented rule")
+
+    def label(self) -> str:
+        """'owner/repo path@abc1234', or 'documented rule: ...'."""
+        if self.repo:
+            return f"{self.repo} {self.path}@{(self.commit or '')[:7]}"
+        return f"documented rule: {self.documented_rule}"
+
+    def to_dict(self) -> Dict[str, Any]:
+        if self.repo:
+            return {"repo": self.repo, "path": self.path, "commit": self.commit, "label": self.label()}
+        return {"documented_rule": self.documented_rule, "label": self.label()}
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """User choices for ``evalkit export``. ``fill_unparsed``: the answer written for items the
+    protocol could not read, where a submission format needs a row for every item (only tasks
+    that list the value in ``Task.export_fill_values`` accept it; it is recorded beside the export)."""
+
+    fill_unparsed: Optional[int] = None
+
+
+@dataclass(frozen=True)
 class Parsed:
     """A response under one protocol: the extracted answer ('' if none) and its score
     (None leaves the item out of that protocol's denominator)."""
@@ -82,6 +118,7 @@ class Task(ABC):
     breakdown_keys: ClassVar[Tuple[str, ...]] = ()
     max_new_tokens: ClassVar[int] = 16
     dataset_revision: ClassVar[Optional[str]] = None
+    official_ref: ClassVar[Optional[OfficialRef]] = None  # what the "official" protocol reproduces
 
     @abstractmethod
     def load(self, data: Optional[str]) -> List[Sample]:
@@ -108,10 +145,14 @@ class Task(ABC):
         """The JudgeItems to send for ``records`` (those the judging step applies to)."""
         return []
 
+    export_fill_values: ClassVar[Tuple[int, ...]] = ()  # values --fill-unparsed may take
+
     def export_formats(self) -> Tuple[str, ...]:
         return ()
 
-    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path) -> List[Path]:
+    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path,
+               options: ExportOptions = ExportOptions()) -> List[Path]:
+        """Write ``fmt`` files for scored ``records`` into ``out_dir``; returns their paths."""
         raise NotImplementedError(f"{self.name} has no export format {fmt!r}")
 
     def track_files(self, *paths: Path) -> None:
@@ -130,4 +171,5 @@ class Task(ABC):
     def describe(self) -> Dict[str, Any]:
         """Facts recorded in run.json for this task."""
         return {"dataset_revision": self.dataset_revision, "annotations_sha256": self.annotations_sha256(),
-                "protocols": list(self.protocols)}
+                "protocols": list(self.protocols),
+                "official_ref": self.official_ref.to_dict() if self.official_ref else None}

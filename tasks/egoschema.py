@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, ClassVar, List, Mapping, Optional, Sequence
 
 from evalkit.data import media_path, read_json, require, resolve_root
+from evalkit.errors import ConfigError
 from evalkit.scoring.choice import letters
-from evalkit.task import Request, Sample
+from evalkit.task import ExportOptions, OfficialRef, Request, Sample
 
 from .multiple_choice import LETTER_INSTRUCTION, MultipleChoiceTask
 
@@ -28,9 +29,12 @@ class EgoSchema(MultipleChoiceTask):
     name = "egoschema"
     description = "EgoSchema full set (5,031): scored on the 500-question public subset; exports Kaggle CSV + JSON"
     official_rule = "letter A-E (no official parser; strict extractor, unparsed counted wrong)"
+    official_ref = OfficialRef(documented_rule="egoschema/EgoSchema README: accuracy of the 0-4 answer over the "
+                                               "500-question subset; full set scored by the Kaggle competition")
     breakdown_keys = ()
     dataset_revision = HF_REVISION
     subset_only: ClassVar[bool] = False
+    export_fill_values = (0, 1, 2, 3, 4)
 
     def load(self, data: Optional[str]) -> List[Sample]:
         root = resolve_root(data, "egoschema", HF_REPO, HF_REVISION)
@@ -69,20 +73,37 @@ class EgoSchema(MultipleChoiceTask):
     def export_formats(self) -> Sequence[str]:
         return ("official",)
 
-    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path) -> List[Path]:
-        """Kaggle CSV (``q_uid,answer`` with 0-4) and the validation-server JSON ``{q_uid: 0-4}``.
-        Unparsed answers are left out (and the scorer will say so): no random fill."""
+    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path,
+               options: ExportOptions = ExportOptions()) -> List[Path]:
+        """Kaggle CSV (``q_uid,answer``, 0-4, one row for every question of the run) and the
+        validation-server JSON ``{q_uid: 0-4}`` (parsed answers only: that server scores what it
+        gets). An unparsed or failed answer is never filled at random: the export stops unless
+        ``--fill-unparsed K`` says what to write, which ``egoschema_export.json`` records."""
         if fmt != "official":
-            return super().export(records, fmt, out_dir)
-        answers = {r["id"]: "ABCDE".index(r["parsed"]["official"]) for r in records
-                   if r["parsed"]["official"] in ("A", "B", "C", "D", "E")}
-        csv_path, json_path = Path(out_dir) / "egoschema_kaggle.csv", Path(out_dir) / "egoschema_answers.json"
+            return super().export(records, fmt, out_dir, options)
+        parsed = {r["id"]: "ABCDE".index(r["parsed"]["official"]) for r in records
+                  if r["parsed"]["official"] in ("A", "B", "C", "D", "E")}
+        unparsed = [r["id"] for r in records if r["id"] not in parsed]
+        fill = options.fill_unparsed
+        if unparsed and fill is None:
+            raise ConfigError(
+                f"{len(unparsed)} of {len(records)} EgoSchema answers are unparsed or failed (first: {unparsed[0]}); "
+                "Kaggle needs one row per question: give --fill-unparsed 0..4 to write that answer for them "
+                "(recorded in egoschema_export.json), or rerun the failed samples")
+        rows = {r["id"]: parsed.get(r["id"], fill) for r in records}
+        out = Path(out_dir)
+        csv_path, json_path, side = out / "egoschema_kaggle.csv", out / "egoschema_answers.json", out / "egoschema_export.json"
         with csv_path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["q_uid", "answer"])
-            writer.writerows(answers.items())
-        json_path.write_text(json.dumps(answers, indent=2) + "\n", encoding="utf-8")
-        return [csv_path, json_path]
+            writer.writerows(rows.items())
+        json_path.write_text(json.dumps(parsed, indent=2) + "\n", encoding="utf-8")
+        side.write_text(json.dumps({
+            "task": self.name, "protocol": "official", "kaggle_rows": len(rows),
+            "validation_json_rows": len(parsed), "validation_json": "parsed answers only",
+            "fill_unparsed": fill if unparsed else None, "n_filled": len(unparsed), "filled_q_uids": unparsed,
+        }, indent=2) + "\n", encoding="utf-8")
+        return [csv_path, json_path, side]
 
 
 class EgoSchemaSubset(EgoSchema):

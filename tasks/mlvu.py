@@ -14,12 +14,13 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, require, resolve_root
 from evalkit.scoring.choice import letters
-from evalkit.task import Request, Sample
+from evalkit.task import ExportOptions, OfficialRef, Request, Sample
 
 from .multiple_choice import MultipleChoiceTask
 
 HF_REPO = "MLVU/MVLU"
 HF_REVISION = None  # no commit of the HF copy is pinned yet: the data comes from --data DIR
+MLVU_REPO, MLVU_COMMIT = "JUNJIE99/MLVU", "fd060c10a43ea48a35100a22688a927b8e531199"
 DEV_FILES = ("1_plotQA", "2_needle", "3_ego", "4_count", "5_order", "6_anomaly_reco", "7_topic_reasoning")
 SYSTEM = ("Carefully watch this video and pay attention to every detail. Based on your observations, "
           "select the best option that accurately addresses the question.")
@@ -69,6 +70,7 @@ class MLVU(MultipleChoiceTask):
     name = "mlvu"
     description = "MLVU dev multiple choice (7 tasks, 2,175 questions); M-Avg = macro mean over tasks"
     official_rule = "MLVU choice_bench.py check_ans (gold: last matching candidate, '@' if none)"
+    official_ref = OfficialRef(MLVU_REPO, "evaluation/multiple_choice_evaluation/choice_bench.py", MLVU_COMMIT)
     breakdown_keys = ("question_type",)
     macro_key = "question_type"
     dataset_revision = HF_REVISION
@@ -107,6 +109,7 @@ class MLVUTest(MLVU):
     name = "mlvu_test"
     description = "MLVU test multiple choice (6 options, no public answers): produces the submission JSON"
     official_rule = "MLVU test_bench.py (text before the first ')', stripped)"
+    official_ref = OfficialRef(MLVU_REPO, "evaluation_test/test_bench.py", MLVU_COMMIT)
 
     def load(self, data: Optional[str]) -> List[Sample]:
         root = mlvu_root(data, "mlvu")
@@ -130,10 +133,11 @@ class MLVUTest(MLVU):
     def export_formats(self) -> Sequence[str]:
         return ("official",)
 
-    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path) -> List[Path]:
+    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path,
+               options: ExportOptions = ExportOptions()) -> List[Path]:
         """The submission file of the MLVU test server: [{question_id, question_type, option}]."""
         if fmt != "official":
-            return super().export(records, fmt, out_dir)
+            return super().export(records, fmt, out_dir, options)
         rows = [{"question_id": r["id"], "question_type": r["fields"]["question_type"],
                  "option": submission_option(r["response"] or "")} for r in records]
         out = Path(out_dir) / "mlvu_test_submission.json"

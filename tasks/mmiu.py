@@ -7,9 +7,9 @@ task's order, then "Please answer the option directly like A,B,C,D...". Official
 their ``evaluate.py`` / ``evaluate_correct.py``: a bare letter a-n (after trimming ``.,()``) is the
 choice; empty replies and image errors are choice Z (wrong); a choice is right when it is a
 substring of the gold; other replies go to an LLM matcher upstream: off unless
-``evalkit judge RUN --task mmiu`` runs it (the authors' prompt); without it they leave the
-denominator and are counted unparsed, as the authors' "GPT error" items do. Overall is the
-unweighted mean over the stored task values.
+``evalkit judge RUN --task mmiu`` runs it (the authors' prompt); without it (or where the matcher
+failed) they leave the denominator and are counted unparsed, as the authors' "GPT error" items
+do. Overall is the unweighted mean over the stored task values.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 from evalkit.data import inside, read_json, require, resolve_root
 from evalkit.judge import JudgeItem, JudgeSpec
 from evalkit.scoring.metrics import macro_average
-from evalkit.task import ImagePart, Parsed, Request, Sample
+from evalkit.task import ImagePart, OfficialRef, Parsed, Request, Sample
 
 from .multiple_choice import MultipleChoiceTask
 
@@ -83,7 +83,9 @@ class MMIU(MultipleChoiceTask):
     name = "mmiu"
     description = "MMIU multi-image understanding (11,698 questions, 7 relationships); macro over tasks"
     media_kind = "images"
-    official_rule = "MMIU evaluate.py + evaluate_correct.py (LLM matcher off: unmatched replies unparsed)"
+    official_rule = "MMIU evaluate.py + evaluate_correct.py"
+    official_ref = OfficialRef("OpenGVLab/MMIU", "evaluate.py + evaluate_correct.py",
+                               "36c48ec6d59732bc49e9c5ebd7670be41d34a874")
     official_denominator = "answered"
     breakdown_keys = ("task", "relationship")
     macro_key = "task"
@@ -137,9 +139,12 @@ class MMIU(MultipleChoiceTask):
                 for r in records if official_choice(r.get("response")) is None]
 
     def unparsed(self, record: Mapping[str, Any], protocol: str) -> bool:
+        """Official: only items left out of the denominator (no matcher verdict, or the matcher
+        failed). A verdict the authors' code counts and scores is read, even '' (which their
+        substring test scores right)."""
         if protocol != "official":
             return super().unparsed(record, protocol)
-        return record["parsed"]["official"] == ""
+        return record.get("error") is None and record["score"]["official"] is None
 
     def aggregate(self, records: Sequence[Mapping[str, Any]], protocol: str, seed: int) -> Dict:
         """Adds, per relationship, the unweighted mean over its task values (as the overall is)."""

@@ -16,7 +16,7 @@ import numpy as np
 
 from evalkit.data import cache_dir, read_parquet, require, resolve_root
 from evalkit.scoring.choice import letters
-from evalkit.task import ImagePart, Request, Sample
+from evalkit.task import ImagePart, OfficialRef, Request, Sample
 
 from .image_data import file_digest, stored_image
 from .multiple_choice import MultipleChoiceTask
@@ -67,6 +67,8 @@ class MuirBench(MultipleChoiceTask):
     description = "MuirBench multi-image multiple choice (2,600 questions, 12 tasks, answerable/unanswerable pairs)"
     media_kind = "images"
     official_rule = "MuirBench parse_multi_choice_response (MMMU-style), no random fill: unparsed = wrong"
+    official_ref = OfficialRef("muirbench/MuirBench", "eval/utils/postprocess.py",
+                               "840b85fe960ab6160cd566fe8360bfa80f9164db")
     breakdown_keys = ("task", "image_relation", "answerability")
     dataset_revision = HF_REVISION
 

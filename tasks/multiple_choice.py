@@ -63,8 +63,8 @@ class MultipleChoiceTask(Task):
             metrics = {"macro_accuracy": macro_average(groups[self.macro_key]), "micro_accuracy": summary["accuracy"]}
         judges = list(dict.fromkeys(m for r in records for m in (r.get("judgements") or {})))
         extraction = self.official_rule if protocol == "official" else STRICT_RULE_VERSION
-        if judges and protocol == "official":
-            extraction += f" + LLM fallback ({judges[0]})"
+        if protocol == "official" and self.judge_spec() is not None:  # an optional upstream LLM matcher
+            extraction += f" + LLM fallback ({judges[0]})" if judges else ", LLM fallback off"
         return {
             "protocol": protocol,
             "judge_model": judges[0] if judges and protocol == "official" else None,

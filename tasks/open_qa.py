@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 from evalkit.data import media_path, read_json, read_parquet, require, resolve_root
 from evalkit.judge import QA_JUDGE, JudgeItem, JudgeSpec
 from evalkit.scoring.metrics import breakdown, clustered_bootstrap_ci
-from evalkit.task import Parsed, Request, Sample, Task, VideoPart
+from evalkit.task import OfficialRef, Parsed, Request, Sample, Task, VideoPart
 
 INSTRUCTION = "\nAnswer the question using a single word or phrase."
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".webm", ".gif", ".mov")
@@ -26,6 +26,8 @@ VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".webm", ".gif", ".mov")
 class OpenEndedQA(Task):
     protocols = ("official",)
     judged: ClassVar[bool] = True
+    official_ref = OfficialRef("mbzuai-oryx/Video-ChatGPT", "quantitative_evaluation/evaluate_activitynet_qa.py",
+                               "659e04b2ce4bb518b663eb06f7db27b4971e8bde")
     breakdown_keys = ("type",)
     max_new_tokens = 64
     hf_repo: ClassVar[str]

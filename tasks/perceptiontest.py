@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from evalkit.data import media_path, read_json, require, resolve_root
 from evalkit.scoring.choice import letters
-from evalkit.task import Request, Sample
+from evalkit.task import ExportOptions, OfficialRef, Request, Sample
 
 from .multiple_choice import LETTER_INSTRUCTION, MultipleChoiceTask
 
@@ -48,6 +48,8 @@ class PerceptionTest(MultipleChoiceTask):
     name = "perceptiontest"
     description = "Perception Test multiple-choice video QA, validation split (19,140 questions)"
     official_rule = "Perception Test calc_top1 (every question counts; letter via strict extractor)"
+    official_ref = OfficialRef(documented_rule="google-deepmind/perception_test README and its evaluation notebook "
+                                               "(calc_top1): top-1 accuracy over every question, areas from tags")
     breakdown_keys = ("area", "reasoning", "tag")
     dataset_revision = HF_REVISION
 
@@ -94,11 +96,12 @@ class PerceptionTest(MultipleChoiceTask):
     def export_formats(self) -> Sequence[str]:
         return ("official",)
 
-    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path) -> List[Path]:
+    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path,
+               options: ExportOptions = ExportOptions()) -> List[Path]:
         """The results file ``calc_top1`` reads: ``{video_id: [{id, answer_id, answer}]}``.
         Unparsed answers are left out, so calc_top1 will report them missing."""
         if fmt != "official":
-            return super().export(records, fmt, out_dir)
+            return super().export(records, fmt, out_dir, options)
         out: Dict[str, List[Dict[str, Any]]] = {}
         for r in records:
             got = r["parsed"]["official"]

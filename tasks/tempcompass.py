@@ -4,9 +4,12 @@ Layout (official repo): ``questions/multi-choice.json`` (``{video_id: {dim: [{qu
 embedded as "A. ..." lines), answer "A. text"}]}}``), videos ``videos/{video_id}.mp4``.
 Official scoring is the authors' ``eval_multi-choice.py`` rule cascade after removing ``</s>``
 and stripping: the reply equals the answer; is a bare A-D compared with the answer's letter;
-starts with "X." or "X)". What no rule matches goes to an LLM judge upstream: here that fallback
-is off unless ``evalkit judge RUN --task tempcompass`` runs it (the authors' prompt); without it
-such items score 0. Either way they lower the match-success rate, which is reported.
+starts with "X." or "X)". A letter the rules read is "matched" even when it names no option of
+the question (it is then wrong). What no rule matches goes to an LLM judge upstream: here that
+fallback is off unless ``evalkit judge RUN --task tempcompass`` runs it (the authors' prompt);
+without it such items score 0. Either way they are not rule-matched: ``n_unparsed`` counts them,
+so ``n_unparsed + n_failed = (1 - match_success_rate) x n``, the authors' printed rate. An empty
+reply (a replayed null prediction) scores 0 without asking the judge, as upstream does for None.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, require, resolve_root
 from evalkit.judge import JudgeItem, JudgeReplyError, JudgeSpec
-from evalkit.task import Parsed, Request, Sample
+from evalkit.task import OfficialRef, Parsed, Request, Sample
 
 from .multiple_choice import MultipleChoiceTask
 
@@ -75,7 +78,9 @@ def official_match(prediction: Optional[str], answer: str) -> str:
 class TempCompass(MultipleChoiceTask):
     name = "tempcompass"
     description = "TempCompass multi-choice (1,580 questions, 5 temporal dimensions)"
-    official_rule = "TempCompass eval_multi-choice.py rules, LLM fallback off (unmatched = 0)"
+    official_rule = "TempCompass eval_multi-choice.py rules"
+    official_ref = OfficialRef("llyx97/TempCompass", "eval_multi-choice.py + utils/eval_utils.py",
+                               "e1b463166400633e6061962d890a9ae85db29f70")
     breakdown_keys = ("dim",)
     dataset_revision = HF_REVISION
 
@@ -107,7 +112,7 @@ class TempCompass(MultipleChoiceTask):
             return super().parse(record, protocol)
         letter = official_match(record.get("response"), record["fields"]["answer_text"])
         verdict = next(iter((record.get("judgements") or {}).values()), None)
-        if not letter and verdict is not None and record.get("response") is not None:
+        if not letter and verdict is not None and record.get("response"):
             # the LLM fallback's rating; a judge that never answered counts 0, as upstream
             return Parsed("", 0.0 if verdict.get("error") else float(verdict["score"]))
         return Parsed(letter, float(letter == record["target"]))
@@ -116,15 +121,22 @@ class TempCompass(MultipleChoiceTask):
         return JUDGE
 
     def judge_items(self, records: Sequence[Mapping[str, Any]]) -> List[JudgeItem]:
-        """Replies no hand-written rule matches (the upstream LLM fallback's share)."""
+        """Non-empty replies no hand-written rule matches (the upstream LLM fallback's share)."""
         return [JudgeItem(r["id"], {"question": r["fields"]["question"], "answer": r["fields"]["answer_text"],
                                     "pred": r["response"].replace("</s>", "").strip()})
-                for r in records if r.get("response") is not None
+                for r in records if r.get("response")
                 and not official_match(r["response"], r["fields"]["answer_text"])]
+
+    def unparsed(self, record: Mapping[str, Any], protocol: str) -> bool:
+        """Official: no hand-written rule matched (judge-rated replies included, as upstream's
+        match_success says); a matched letter outside the options is wrong, not unparsed."""
+        if protocol != "official":
+            return super().unparsed(record, protocol)
+        return record.get("error") is None and record["parsed"]["official"] == ""
 
     def aggregate(self, records: Sequence[Mapping[str, Any]], protocol: str, seed: int) -> Dict:
         out = super().aggregate(records, protocol, seed)
-        if protocol == "official":
+        if protocol == "official":  # the authors' figure: every question counts, failures unmatched
             matched = sum(1 for r in records if r["parsed"]["official"])
             out["metrics"]["match_success_rate"] = 100.0 * matched / len(records) if records else None
         return out

@@ -2,9 +2,12 @@
 
 Layout (HF ``lmms-lab/Video-MME``): ``videomme/test-00000-of-00001.parquet``, videos
 ``data/{videoID}.mp4`` (from ``videos_chunked_*.zip``), subtitles ``subtitle/{videoID}.srt``.
-Official scoring follows the benchmark authors' ``eval_your_results.py``: its answer-prefix list
-(two entries fused by a missing comma), the ">10 words and no A-D" rule, the first capital A-D
-anywhere, and accuracy over answered questions only.
+Official scoring follows the scorer the official Video-MME README links to: ``eval_your_results.py``
+in ``thanku-all/parse_answer`` at its latest commit (afd52cf): its answer-prefix list (two entries
+fused by a missing comma, then "Answer:", "Option:", "The correct answer", "The correct option"),
+the ">10 words and no A-D" rule, the first capital A-D anywhere, and accuracy over answered
+questions only. The older copy (0379c42, also once kept in the Video-MME repo) lacks the last
+four prefixes; it is not the official scorer.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from evalkit.data import inside, media_path, read_parquet, resolve_root
 from evalkit.errors import DataError
 from evalkit.media.subtitles import lines_at, parse_srt
 from evalkit.media.video import SampledVideo
-from evalkit.task import Request, Sample
+from evalkit.task import ExportOptions, OfficialRef, Request, Sample
 
 from .multiple_choice import MultipleChoiceTask
 
@@ -39,7 +42,8 @@ ANSWER_CUE = "The best answer is:"
 SUBTITLE_HEADER = "This video's subtitles are listed below:"
 NO_SUBTITLES = "No subtitles available"
 
-# The authors' list, as Python reads it: the missing commas fuse two pairs of entries.
+# The authors' list as Python reads it: missing commas fuse two pairs of entries. Order matters:
+# "The correct answer is" goes before "The correct answer", "The answer" before "Answer:".
 OFFICIAL_PREFIXES = (
     "The best answer is",
     "The correct answer is",
@@ -47,6 +51,10 @@ OFFICIAL_PREFIXES = (
     "The answer",
     "The best option is" "The correct option is",
     "Best answer:" "Best option:",
+    "Answer:",
+    "Option:",
+    "The correct answer",
+    "The correct option",
 )
 
 
@@ -82,7 +90,9 @@ def subtitle_lines(path: Path) -> tuple:
 class VideoMME(MultipleChoiceTask):
     name = "videomme"
     description = "Video-MME (2,700 multiple-choice questions on 900 videos), no subtitles"
-    official_rule = "Video-MME eval_your_results.py extract_characters_regex"
+    official_rule = "Video-MME eval_your_results.py extract_characters_regex (prefix list of afd52cf)"
+    official_ref = OfficialRef("thanku-all/parse_answer", "eval_your_results.py",
+                               "afd52cfe3dde5b3685e0d4f760c10c756860c758")
     official_denominator = "answered"
     breakdown_keys = ("duration", "domain", "sub_category", "task_type")
     dataset_revision = HF_REVISION
@@ -132,14 +142,15 @@ class VideoMME(MultipleChoiceTask):
     def export_formats(self) -> Sequence[str]:
         return ("official",)
 
-    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path) -> List[Path]:
+    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path,
+               options: ExportOptions = ExportOptions()) -> List[Path]:
         """The official scorer's input: one entry per video with its questions and responses.
 
         Both key spellings the authors used are written (the template's duration/domain/
         sub_category and the script's duration_category/video_category/video_subcategory).
         """
         if fmt != "official":
-            return super().export(records, fmt, out_dir)
+            return super().export(records, fmt, out_dir, options)
         videos: Dict[str, Dict[str, Any]] = {}
         for r in records:
             f = r["fields"]

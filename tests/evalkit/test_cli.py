@@ -9,7 +9,8 @@ from evalkit.tasks.videomme import extract_official
 QUIRKY = {
     "001-1": "C",                                     # right
     "001-2": "Based on the video, the answer is B",   # official reads the B of 'Based': right by luck
-    "001-3": "Answer: A",                             # official reads the A of 'Answer': right
+    "001-3": "Answer: B",                             # official strips 'Answer:' (afd52cf): B, wrong
+                                                      # (the older 0379c42 copy read the A of 'Answer')
     "002-1": "c",                                     # official: unanswered; strict: C, right
     "002-2": "The best answer is B",                  # right
     "002-3": "Best option: A",                        # official: B (fused prefix), wrong; strict: A, right
@@ -58,13 +59,15 @@ def test_replay_official_numbers_match_the_official_scorer_on_the_export(cli, re
     res = results_of(cli)["tasks"]["videomme"]
     official = res["by_protocol"]["official"]
     assert res["protocol"] == "official" and res["metrics"] == official["metrics"]
-    # 10 answered (002-1 'c' and 003-1 leave the denominator), 7 right
-    assert (official["n"], official["n_scored"], official["n_correct"], official["n_unparsed"]) == (12, 10, 7.0, 2)
-    assert official["metrics"]["accuracy"] == pytest.approx(70.0)
+    # 10 answered (002-1 'c' and 003-1 leave the denominator), 6 right
+    assert (official["n"], official["n_scored"], official["n_correct"], official["n_unparsed"]) == (12, 10, 6.0, 2)
+    assert official["metrics"]["accuracy"] == pytest.approx(60.0)
+    assert official["official_ref"]["repo"] == "thanku-all/parse_answer"
+    assert official["official_ref"]["commit"].startswith("afd52cf")
     strict = res["by_protocol"]["strict"]
-    # strict: every item counts; 'c' -> C, 'Best option: A' -> A, 'Answer: A' -> A and
-    # '... the answer is B' -> B are all read as meant: 9 right, one unparsed (003-1)
-    assert (strict["n_scored"], strict["n_correct"], strict["n_unparsed"]) == (12, 9.0, 1)
+    # strict: every item counts; 'c' -> C, 'Best option: A' -> A, 'Answer: B' -> B and
+    # '... the answer is B' -> B are all read as meant: 8 right, one unparsed (003-1)
+    assert (strict["n_scored"], strict["n_correct"], strict["n_unparsed"]) == (12, 8.0, 1)
 
     code, out = cli("export", cli.output / "r", "--task", "videomme", "--format", "official")
     assert code == 0, out
@@ -201,6 +204,53 @@ def test_replay_without_a_response_fails_that_sample_only(cli, tmp_path, jsonl):
     recs = records_of(cli, "videomme")
     assert [r["id"] for r in recs if r["error"]] == ["004-2", "004-3"]
     assert "no response for id '004-2'" in recs[10]["error"]
+
+
+def test_replayed_null_responses_are_unanswered_not_failed(cli, tmp_path, jsonl):
+    rows = [{"id": k, "response": None if k in ("001-1", "004-3") else v} for k, v in QUIRKY.items() if k != "002-2"]
+    rows.append({"id": "002-2"})  # a line without a response at all
+    code, out = cli.run("--task", "videomme", "--data", "sample", "--model", "replay",
+                        "--model-args", f"responses={jsonl(tmp_path / 'n.jsonl', rows)}")
+    assert code == 0, out
+    recs = {r["id"]: r for r in records_of(cli, "videomme")}
+    for rid in ("001-1", "004-3", "002-2"):
+        assert recs[rid]["response"] == "" and recs[rid]["error"] is None
+        assert recs[rid]["model"] == {"replayed_null": True} and recs[rid]["score"]["official"] is None
+    official = results_of(cli)["tasks"]["videomme"]["by_protocol"]["official"]
+    # the three empty replies leave the official denominator like other unanswered items
+    assert (official["n_failed"], official["n_unparsed"], official["n_scored"]) == (0, 2 + 3, 12 - 5)
+
+
+def test_official_reference_is_recorded_and_shown(cli, responses):
+    code, out = cli.run("--task", "videomme,egoschema", "--data", "sample", "--model", "replay",
+                        "--model-args", f"responses={responses}")
+    assert code == 0, out
+    assert "official (videomme): thanku-all/parse_answer eval_your_results.py@afd52cf" in out
+    assert "official (egoschema): documented rule:" in out
+    ref = {"repo": "thanku-all/parse_answer", "path": "eval_your_results.py",
+           "commit": "afd52cfe3dde5b3685e0d4f760c10c756860c758",
+           "label": "thanku-all/parse_answer eval_your_results.py@afd52cf"}
+    run = json.loads((cli.output / "r" / "run.json").read_text())
+    assert run["tasks"]["videomme"]["official_ref"] == ref
+    results = results_of(cli)["tasks"]
+    assert results["videomme"]["official_ref"] == ref and results["videomme"]["by_protocol"]["official"]["official_ref"] == ref
+    assert "official_ref" not in results["videomme"]["by_protocol"]["strict"]
+    assert results["egoschema"]["official_ref"]["documented_rule"].startswith("egoschema/EgoSchema README")
+    code, out = cli("tasks", "--verbose")
+    assert code == 0
+    block = out.split("videomme:", 1)[1].split("videomme_w_subtitle:", 1)[0]
+    assert "official reference: thanku-all/parse_answer eval_your_results.py@afd52cf" in block
+    assert "commit: afd52cfe3dde5b3685e0d4f760c10c756860c758" in block
+    assert "official reference: documented rule:" in out.split("perceptiontest:", 1)[1]
+
+
+def test_every_official_protocol_names_its_upstream_reference():
+    from evalkit.registry import TASKS
+
+    for name in TASKS.names():
+        ref = TASKS.get(name).official_ref
+        assert ref is not None, name
+        assert ref.documented_rule or (len(ref.commit) == 40 and "/" in ref.repo and ref.path), name
 
 
 def test_listing_and_score_breakdown(cli):

@@ -14,15 +14,24 @@ def test_task_specific_lines_win_over_plain_ids(tmp_path, jsonl):
 
 
 @pytest.mark.parametrize("line, message", [
-    ('{"id": "1"}', "expected a JSON object with 'id' and 'response'"),
+    ('{"response": "A"}', "expected a JSON object with 'id' and 'response'"),
     ("not json", "expected a JSON object"),
-    ('{"id": "1", "response": 3}', "'response' must be a string"),
+    ("[1, 2]", "expected a JSON object"),
+    ('{"id": "1", "response": 3}', "'response' must be a string or null, got int"),
 ])
 def test_bad_lines_name_file_and_line(tmp_path, line, message):
     path = tmp_path / "r.jsonl"
     path.write_text('{"id": "0", "response": "A"}\n' + line + "\n")
     with pytest.raises(ConfigError, match=rf"r.jsonl:2: .*{message}"):
         load_responses(path)
+
+
+def test_null_or_absent_response_replays_as_an_empty_reply_and_is_marked(tmp_path, jsonl):
+    path = jsonl(tmp_path / "r.jsonl", [{"id": "1", "response": None}, {"id": "2"}, {"id": "3", "response": "B"}])
+    model = Replay(ReplayArgs(path))
+    requests = [Request(i, "a", []) for i in ("1", "2", "3")]
+    assert model.generate(requests) == ["", "", "B"]
+    assert [model.request_facts(r) for r in requests] == [{"replayed_null": True}, {"replayed_null": True}, {}]
 
 
 def test_missing_file(tmp_path):

@@ -18,12 +18,42 @@ def test_full_set_scores_only_the_public_subset(cli, tmp_path, jsonl):
     res = json.loads((cli.output / "r" / "results.json").read_text())["tasks"]["egoschema"]
     # 1 of the 2 subset questions right; the unparsed reply is wrong, not a random letter
     assert (res["metrics"]["accuracy"], res["n_scored"], res["n_unparsed"], res["n_unscored"]) == (50.0, 2, 1, 2)
+    folder = cli.output / "r" / "egoschema"
+    # Kaggle needs every q_uid: without a fill value the export stops, naming the count and the flag
+    code, out = cli("export", cli.output / "r", "--task", "egoschema", "--format", "official")
+    assert code == 2 and "1 of 4 EgoSchema answers are unparsed" in out and "--fill-unparsed 0..4" in out
+    assert not (folder / "egoschema_kaggle.csv").exists()
+    code, out = cli("export", cli.output / "r", "--task", "egoschema", "--format", "official", "--fill-unparsed", "7")
+    assert code == 2 and "one of 0, 1, 2, 3, 4" in out
+    code, out = cli("export", cli.output / "r", "--task", "egoschema", "--format", "official", "--fill-unparsed", "0")
+    assert code == 0, out
+    with (folder / "egoschema_kaggle.csv").open() as fh:
+        assert list(csv.reader(fh)) == [["q_uid", "answer"], [samples[0].id, "2"], [samples[1].id, "0"],
+                                        [samples[2].id, "1"], [samples[3].id, "4"]]
+    # the validation-server JSON carries the parsed answers only
+    answers = json.loads((folder / "egoschema_answers.json").read_text())
+    assert answers == {samples[0].id: 2, samples[2].id: 1, samples[3].id: 4}
+    side = json.loads((folder / "egoschema_export.json").read_text())
+    assert (side["fill_unparsed"], side["n_filled"], side["filled_q_uids"]) == (0, 1, [samples[1].id])
+    assert (side["kaggle_rows"], side["validation_json_rows"]) == (4, 3)
+
+
+def test_export_needs_no_fill_when_every_answer_parses(cli, tmp_path, jsonl):
+    samples = EgoSchema().load("sample")
+    rows = [{"id": s.id, "response": letter} for s, letter in zip(samples, "CEBA")]
+    code, out = cli.run("--task", "egoschema", "--data", "sample", "--model", "replay",
+                        "--model-args", f"responses={jsonl(tmp_path / 'r.jsonl', rows)}")
+    assert code == 0, out
     code, out = cli("export", cli.output / "r", "--task", "egoschema", "--format", "official")
     assert code == 0, out
-    with (cli.output / "r" / "egoschema" / "egoschema_kaggle.csv").open() as fh:
-        assert list(csv.reader(fh)) == [["q_uid", "answer"], [samples[0].id, "2"], [samples[2].id, "1"], [samples[3].id, "4"]]
-    answers = json.loads((cli.output / "r" / "egoschema" / "egoschema_answers.json").read_text())
-    assert answers == {samples[0].id: 2, samples[2].id: 1, samples[3].id: 4}
+    side = json.loads((cli.output / "r" / "egoschema" / "egoschema_export.json").read_text())
+    assert (side["fill_unparsed"], side["n_filled"], side["kaggle_rows"]) == (None, 0, 4)
+
+
+def test_fill_is_refused_by_tasks_whose_export_needs_none(cli, replay_run, videomme_targets):
+    run = replay_run("v", videomme_targets)
+    code, out = cli("export", run, "--task", "videomme", "--format", "official", "--fill-unparsed", "0")
+    assert code == 2 and "takes no fill value" in out
 
 
 def test_prompt():

@@ -73,3 +73,28 @@ def test_optional_matcher_reads_prose_replies(cli, tmp_path, jsonl, monkeypatch)
     res = json.loads((cli.output / "r" / "results.json").read_text())["tasks"]["mmiu"]
     # the matcher maps 'the second one' -> B (right) and 'neither of them' -> D (wrong): 2/2 and 1/2
     assert res["metrics"]["macro_accuracy"] == pytest.approx(75.0) and res["n_unparsed"] == 0
+    assert res["extraction"] == "MMIU evaluate.py + evaluate_correct.py + LLM fallback (gpt-4o-mini-2024-07-18)"
+
+
+def test_matcher_verdicts_the_authors_count_are_not_unparsed(cli, tmp_path, jsonl, monkeypatch):
+    """An empty matcher reply is counted and, by the substring test, right; only a matcher failure
+    (upstream 'GPT error') leaves the denominator and is unparsed."""
+    from evalkit.judge_server import MockJudgeServer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    rows = [{"id": "spot_the_diff/0", "response": "B"}, {"id": "spot_the_diff/1", "response": "hmm [blank]"},
+            {"id": "visual_ordering/0", "response": "b"}, {"id": "visual_ordering/1", "response": "no idea [500]"}]
+    cli.run("--task", "mmiu", "--data", "sample", "--model", "replay",
+            "--model-args", f"responses={jsonl(tmp_path / 'r.jsonl', rows)}")
+    before = json.loads((cli.output / "r" / "results.json").read_text())["tasks"]["mmiu"]
+    assert before["n_unparsed"] == 2 and before["extraction"] == "MMIU evaluate.py + evaluate_correct.py, LLM fallback off"
+    with MockJudgeServer() as server:
+        code, out = cli("judge", cli.output / "r", "--judge-model", "gpt-4o-mini-2024-07-18", "--base-url",
+                        server.base_url, "--max-retries", "0", "--backoff", "0")
+        assert code == 0, out
+    res = json.loads((cli.output / "r" / "results.json").read_text())["tasks"]["mmiu"]
+    recs = {r["id"]: r for r in map(json.loads, (cli.output / "r" / "mmiu" / "predictions.jsonl").read_text().splitlines())}
+    assert recs["spot_the_diff/1"]["target"] == "B"
+    # spot_the_diff: 'B' right, '' (blank verdict) right by the quirk: 2/2; visual_ordering: 'b' right, failure out: 1/1
+    assert res["metrics"]["macro_accuracy"] == pytest.approx(100.0)
+    assert (res["n_scored"], res["n_unparsed"]) == (3, 1)

@@ -20,8 +20,16 @@ from evalkit.tasks.videomme import PARQUET, VideoMME, VideoMMEWithSubtitles, ext
         ("The best answer is C", "C"),
         ("The correct answer is (D).", "D"),
         ("Based on the video, the answer is C", "B"),  # first capital A-D anywhere: 'Based'
-        ("Answer: C", "A"),  # 'Answer:' is not in the authors' list: the A of 'Answer' wins
-        ("Best option: D", "B"),  # 'Best option:' alone is not removed (fused entry)
+        # the prefixes afd52cf added after the fused pairs; the 0379c42 copy read 'A' of 'Answer'
+        ("Answer: C", "C"),
+        ("Answer:B", "B"),
+        ("The answer: Answer: B", "B"),  # 'The answer' goes first, then 'Answer:'
+        ("Answer: the man in the red shirt is cooking dinner in the kitchen", ""),  # >10 words, no A-D left
+        ("Option: D", "D"),
+        ("The correct option: B", "B"),
+        ("ANSWER: B", "A"),  # prefixes are case-sensitive
+        ("answer: C", "C"),
+        ("Best option: D", "B"),  # 'Best option:' alone is not removed (fused entry; 'Option:' is capitalised)
         ("Best answer:Best option: D", "D"),  # the fused entry, verbatim, is removed
         ("The best option is D", "D"),  # not removed, but 'best' is lower case
         ("The best option isThe correct option is A", "A"),
