@@ -2,7 +2,9 @@
 
 Verdicts go to ``<task>/judgements/<judge>.jsonl`` (one per judged sample) with the judge's
 settings and usage in ``<judge>.meta.json`` beside it; several judges of one run sit side by
-side and all appear in results.json. Samples that failed (no response) are not sent.
+side and all appear in results.json. Samples that failed (no response) are not sent. Each
+``evalkit judge`` pass appends its own usage to ``passes``; ``usage`` is their sum, so a later
+pass answered from the cache never hides what the first one cost.
 """
 from __future__ import annotations
 
@@ -70,11 +72,32 @@ def judge_run(
         tmp.write_text("".join(json.dumps(asdict(v)) + "\n" for v in verdicts), encoding="utf-8")
         tmp.replace(folder / f"{stem}.jsonl")
         meta_path = folder / f"{stem}.meta.json"
-        first = json.loads(meta_path.read_text())["first_judged"] if meta_path.exists() else time.time()
+        old = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        now = time.time()
+        passes = previous_passes(old) + [{
+            **asdict(st), "estimated_cost_usd": st.cost(*prices), "finished": now,
+            "prices_per_mtok": list(prices) if prices[0] is not None else None,
+        }]
         write_json(meta_path, {
-            "judge": cfg.describe(spec), "first_judged": first, "last_judged": time.time(),
-            "usage": {**asdict(st), "estimated_cost_usd": st.cost(*prices),
-                      "prices_per_mtok": list(prices) if prices[0] is not None else None},
+            "judge": cfg.describe(spec), "first_judged": old.get("first_judged", now), "last_judged": now,
+            "usage": total_usage(passes), "passes": passes,
         })
         stats[task] = st
     return stats
+
+
+def previous_passes(meta: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The usage of earlier passes (a meta written before passes were kept holds one, as usage)."""
+    if "passes" in meta:
+        return list(meta["passes"])
+    return [meta["usage"]] if "usage" in meta else []
+
+
+def total_usage(passes: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Counts summed over passes; the cost only where every pass that used tokens was priced."""
+    total: Dict[str, Any] = {k: sum(p.get(k, 0) for p in passes) for k in asdict(JudgeStats())}
+    priced = [p for p in passes if p.get("prompt_tokens", 0) + p.get("completion_tokens", 0) > 0]
+    costs = [p.get("estimated_cost_usd") for p in priced]
+    total["estimated_cost_usd"] = None if any(c is None for c in costs) else sum(costs)
+    total["n_passes"] = len(passes)
+    return total

@@ -145,21 +145,23 @@ def render(board: Board, fmt: str) -> str:
                                  **{f"variant_{key}": val for key, val in col.variant.items()}})
         return pd.DataFrame(rows).to_csv(index=False)
     if fmt == "latex":
-        return to_latex(board.frame(), caption="evalkit leaderboard: headline metric [95\\% CI]", notes=board.legend)
+        return to_latex(board.frame(), caption="evalkit leaderboard: headline metric [95% CI]", notes=board.legend)
     if fmt == "html":
         return to_html(board)
     raise ConfigError(f"unknown format {fmt!r}: terminal, markdown, csv, latex or html")
 
 
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "_": r"\_", "#": r"\#", "$": r"\$",
-                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                 "×": r"$\times$", "±": r"$\pm$", "–": "--", "—": "---"}
 
 
 def latex_escape(text: str) -> str:
-    return re.sub(r"[\\&%_#$\{\}~^]", lambda m: LATEX_SPECIAL[m.group()], text)
+    """Text safe for pdflatex: specials escaped, the few non-ASCII signs tables use as commands."""
+    return re.sub(r"[\\&%_#$\{\}~^×±–—]", lambda m: LATEX_SPECIAL[m.group()], text)
 
 
-def to_latex(df: pd.DataFrame, caption: str = "", notes: Sequence[str] = ()) -> str:
+def to_latex(df: pd.DataFrame, caption: str = "", notes: Sequence[str] = (), label: str = "") -> str:
     """A booktabs tabular (needs \\usepackage{booktabs}), every cell escaped."""
     cols = "l" * 2 + "r" * (len(df.columns) - 2) if len(df.columns) > 2 else "l" * len(df.columns)
     lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{{cols}}}", r"\toprule",
@@ -167,7 +169,9 @@ def to_latex(df: pd.DataFrame, caption: str = "", notes: Sequence[str] = ()) -> 
     lines += [" & ".join(latex_escape(str(v)) for v in row) + r" \\" for row in df.itertuples(index=False)]
     lines += [r"\bottomrule", r"\end{tabular}"]
     if caption:
-        lines.append(rf"\caption{{{caption}}}")
+        lines.append(rf"\caption{{{latex_escape(caption)}}}")
+    if label:
+        lines.append(rf"\label{{{label}}}")
     lines += [r"\par\footnotesize " + latex_escape(n) for n in notes]
     lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"

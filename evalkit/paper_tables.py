@@ -4,6 +4,7 @@ the given runs added below them."""
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -117,6 +118,7 @@ def paper_table(number: str, run_paths: Sequence[str], fmt: str = "markdown") ->
     note = f"{tab['title']} Reference rows: {ref['source']}."
     if fmt == "markdown":
         return f"**{tab['title']}**\n\n" + df.to_markdown(index=False, disable_numparse=True) + f"\n\n{note}\n"
-    if fmt == "latex":
-        return to_latex(df, caption=tab["title"], notes=[f"Reference rows: {ref['source']}."])
+    if fmt == "latex":  # LaTeX numbers the table itself: the caption drops the "Table N." prefix
+        caption = re.sub(r"^Table \d+\.\s*", "", tab["title"])
+        return to_latex(df, caption=caption, notes=[f"Reference rows: {ref['source']}."], label=f"tab:paper{number}")
     raise ConfigError(f"unknown format {fmt!r}: markdown or latex")

@@ -57,6 +57,20 @@ def test_judged_numbers_follow_the_protocol_and_nothing_is_lost(cli, judged_run)
     assert "gpt-4o-mini-2024-07-18" in out and "75.0 | 3.75" in out
 
 
+def test_usage_and_cost_add_up_over_passes():
+    from evalkit.judging import previous_passes, total_usage
+
+    first = {"calls": 3, "cache_hits": 0, "prompt_tokens": 1000, "completion_tokens": 50, "estimated_cost_usd": 0.5}
+    cached = {"calls": 0, "cache_hits": 3, "prompt_tokens": 0, "completion_tokens": 0, "estimated_cost_usd": None}
+    more = {"calls": 1, "cache_hits": 3, "prompt_tokens": 400, "completion_tokens": 20, "estimated_cost_usd": 0.25}
+    total = total_usage([first, cached, more])
+    assert (total["calls"], total["cache_hits"], total["prompt_tokens"], total["n_passes"]) == (4, 6, 1400, 3)
+    assert total["estimated_cost_usd"] == 0.75  # an unpriced pass that used no tokens costs nothing
+    assert total_usage([first, {**more, "estimated_cost_usd": None}])["estimated_cost_usd"] is None
+    # a meta file written before passes were kept: its usage is the first pass
+    assert previous_passes({"usage": first}) == [first] and previous_passes({}) == []
+
+
 def test_second_judging_makes_no_requests_and_two_judges_sit_side_by_side(cli, judged_run):
     with MockJudgeServer() as server:
         judge(cli, judged_run, server)
@@ -64,6 +78,13 @@ def test_second_judging_makes_no_requests_and_two_judges_sit_side_by_side(cli, j
         code, out = judge(cli, judged_run, server)
         assert code == 0 and server.requests == first  # all from the cache, failures included
         assert "0 calls" in out
+        meta = json.loads((judged_run / "msvd_qa" / "judgements" / "gpt-4o-mini-2024-07-18.meta.json").read_text())
+        one, two = meta["passes"]
+        assert (one["calls"], two["calls"], two["cache_hits"], two["prompt_tokens"]) == (7, 0, 4, 0)
+        # the cached pass adds nothing and hides nothing: the total keeps the first pass's usage
+        assert meta["usage"]["n_passes"] == 2 and meta["usage"]["calls"] == 7
+        assert meta["usage"]["prompt_tokens"] == one["prompt_tokens"] > 0
+        assert meta["usage"]["cache_hits"] == 4
         judge(cli, judged_run, server, model="gpt-3.5-turbo-0613")
         # a new judge is not in the cache: one call per item, and 3 asks for the never-parsing
         # reply (the server's one-off 429/500/malformed-once have already been spent)

@@ -32,6 +32,21 @@ def test_table6_and_latex(cli):
     code, out = cli("table", "--paper", "6", "--format", "latex")
     assert code == 0 and r"\toprule" in out and r"\# Tokens/F" in out
     assert "140 & 8,000 & 57 & 58.6\\% & paper" in out
+    # LaTeX numbers the table: the caption does not repeat "Table 6."
+    assert r"\caption{Ablation on token count per frame" in out and "Table 6." not in out
+    assert r"\label{tab:paper6}" in out
+
+
+def test_names_and_source_as_the_paper_means_them(cli):
+    code, out = cli("table", "--paper", "3")
+    assert "GPT-4o [53]" in out and "GPT-4o mini [52]" in out and "GPT-40" not in out
+    assert "arXiv:2412.09530" in out and "shared/" not in out and ".txt" not in out
+
+
+def test_latex_is_pdflatex_safe(cli):
+    code, out = cli("table", "--paper", "3", "--format", "latex")
+    assert code == 0 and "×" not in out and r"8$\times$7B" in out
+    assert out.isascii()
 
 
 def test_table2_shows_the_judge_of_each_run(cli, tmp_path, jsonl, monkeypatch):
