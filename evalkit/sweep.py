@@ -39,9 +39,23 @@ def points(grid: Dict[str, List[str]], base: Dict[str, str]) -> List[Tuple[Dict[
         if "tokens_per_frame" in point:
             if "max_visual_tokens" not in args:
                 raise ConfigError("tokens_per_frame needs max_visual_tokens (in --grid or --model-args)")
-            args["max_frames"] = str(int(args["max_visual_tokens"]) // int(point["tokens_per_frame"]))
+            tpf, n_max = positive_int("tokens_per_frame", point["tokens_per_frame"]), \
+                positive_int("max_visual_tokens", args["max_visual_tokens"])
+            if tpf > n_max:
+                raise ConfigError(f"tokens_per_frame={tpf} exceeds max_visual_tokens={n_max}: no frame would fit")
+            args["max_frames"] = str(n_max // tpf)
         out.append((point, args))
     return out
+
+
+def positive_int(key: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"--grid {key}={raw!r}: expected an integer") from None
+    if value < 1:
+        raise ConfigError(f"--grid {key}={value}: must be >= 1")
+    return value
 
 
 def run_sweep(tasks: List[str], model: str, model_args: str, grid: Dict[str, List[str]], data: Optional[str],

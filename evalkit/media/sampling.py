@@ -18,6 +18,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import List, Optional, Sequence, Tuple
 
+from ..errors import ConfigError
+
 
 @dataclass(frozen=True)
 class SamplingSpec:
@@ -28,10 +30,10 @@ class SamplingSpec:
     size: Optional[Tuple[int, int]] = None  # (height, width) to resize to at decode time
 
     def __post_init__(self) -> None:
-        if self.max_frames < 1:
-            raise ValueError(f"max_frames must be >= 1, got {self.max_frames}")
-        if self.fps_below_max <= 0:
-            raise ValueError(f"fps_below_max must be > 0, got {self.fps_below_max}")
+        if not isinstance(self.max_frames, int) or self.max_frames < 1:
+            raise ConfigError(f"max_frames must be an integer >= 1, got {self.max_frames!r}")
+        if not self.fps_below_max > 0:
+            raise ConfigError(f"fps_below_max must be > 0, got {self.fps_below_max!r}")
 
     def to_dict(self) -> dict:
         d = asdict(self)

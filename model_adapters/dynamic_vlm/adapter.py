@@ -1,5 +1,10 @@
 """The ``dynamic-vlm`` model adapter: GPU first (bf16, SDPA or flash-attention 2), CPU fallback
-in float32; batched greedy generation with left padding."""
+in float32; batched generation with left padding.
+
+Defaults are the paper's: system prompt "You are a helpful visual assistant." and greedy
+decoding. The authors' released evaluation config differs (system prompt "You are a helpful
+assistant.", beam search with 3 beams): ``system_prompt=released,num_beams=3`` reproduces it.
+The values used are recorded in run.json and in every record's model facts."""
 from __future__ import annotations
 
 import re
@@ -15,6 +20,7 @@ from evalkit.model import ModelAdapter
 from evalkit.task import ImagePart, Request, VideoPart
 
 from . import checkpoint as ckpt
+from .modeling import SYSTEM_PROMPTS
 from .prompting import IMAGE, LABELS, render
 from .rules import DEFAULT_MAX_FRAMES, token_plan
 from .tiny import tiny_checkpoint
@@ -39,6 +45,8 @@ class DynamicVLMArgs:
     batch_size: int = 1
     vision_chunk: int = 32  # frames per vision-tower forward pass
     max_new_tokens: Optional[int] = None  # overrides the task's
+    system_prompt: Optional[str] = None  # "paper", "released" or literal text; default: the checkpoint's (paper's)
+    num_beams: int = 1  # 1: greedy, as the paper; the released evaluation config uses 3
 
 
 def pick_device(name: str) -> str:
@@ -107,8 +115,12 @@ class DynamicVLMAdapter(ModelAdapter):
         super().__init__(args, seed)
         if args.timestamps not in LABELS:
             raise ConfigError(f"timestamps={args.timestamps!r}: use one of {', '.join(LABELS)}")
-        if args.max_frames < 1 or args.batch_size < 1 or args.vision_chunk < 1:
-            raise ConfigError("max_frames, batch_size and vision_chunk must be >= 1")
+        for key in ("max_frames", "batch_size", "vision_chunk", "num_beams", "max_visual_tokens", "max_new_tokens"):
+            value = getattr(args, key)
+            if value is not None and value < 1:
+                raise ConfigError(f"--model-args {key}={value}: must be >= 1")
+        if args.system_prompt is not None and not args.system_prompt.strip():
+            raise ConfigError("--model-args system_prompt=: give paper, released or the prompt text")
         self.device = pick_device(args.device)
         self.dtype = pick_dtype(args.dtype, self.device)
         self.attn = pick_attn(args.attn, self.device)
@@ -125,6 +137,8 @@ class DynamicVLMAdapter(ModelAdapter):
         self.max_visual_tokens = args.max_visual_tokens or self.model.config.max_visual_tokens
         if not self.max_visual_tokens:
             raise ConfigError("pass max_visual_tokens=N: the checkpoint does not say its visual-token budget")
+        self.system_prompt = SYSTEM_PROMPTS.get(args.system_prompt or "", args.system_prompt) \
+            or self.model.config.system_prompt
         self.stop_ids = [i for i in (self.tokenizer.convert_tokens_to_ids("<|im_end|>"),
                                      self.tokenizer.convert_tokens_to_ids("<|endoftext|>")) if i is not None]
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stop_ids[-1]
@@ -148,13 +162,14 @@ class DynamicVLMAdapter(ModelAdapter):
         n = self.n_frames(request)
         plan = token_plan(n, self.max_visual_tokens).to_dict() if n else {}
         return {"max_frames": self.args.max_frames, "max_visual_tokens": self.max_visual_tokens,
-                "timestamps": self.args.timestamps, **plan}
+                "timestamps": self.args.timestamps, "system_prompt": self.system_prompt,
+                "num_beams": self.args.num_beams, **plan}
 
     # --- generation ---------------------------------------------------------------------------
 
     def embed(self, request: Request) -> torch.Tensor:
         """(length, hidden) input embeddings: chat text with each frame's pooled tokens spliced in."""
-        prompt = render(request, self.model.config.system_prompt, self.args.timestamps)
+        prompt = render(request, self.system_prompt, self.args.timestamps)
         pieces = prompt.text.split(IMAGE)
         if len(pieces) - 1 != len(prompt.frames):
             raise SampleError(f"{request.id}: the prompt text itself contains {IMAGE!r}; it cannot be told from a frame")
@@ -183,7 +198,7 @@ class DynamicVLMAdapter(ModelAdapter):
         max_new = self.args.max_new_tokens or max(r.max_new_tokens for r in requests)
         out = self.model.llm.generate(
             inputs_embeds=batch, attention_mask=mask, max_new_tokens=max_new, do_sample=False,
-            num_beams=1, pad_token_id=self.pad_id, eos_token_id=self.stop_ids,
+            num_beams=self.args.num_beams, pad_token_id=self.pad_id, eos_token_id=self.stop_ids,
         )
         texts = []
         for row, r in enumerate(requests):
@@ -196,7 +211,8 @@ class DynamicVLMAdapter(ModelAdapter):
         return {
             **super().describe(), "checkpoint": str(self.path), "layout": self.layout,
             "device": self.device, "dtype": str(self.dtype).replace("torch.", ""), "attn": self.attn,
-            "max_visual_tokens": self.max_visual_tokens,
+            "max_visual_tokens": self.max_visual_tokens, "system_prompt": self.system_prompt,
+            "num_beams": self.args.num_beams,
             "parameters": sum(p.numel() for p in self.model.parameters()),
             "preset": self.model.config.extra.get("preset"),
         }

@@ -20,7 +20,9 @@ from .rules import CLIP_GRID
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-SYSTEM_PROMPT = "You are a helpful visual assistant."
+SYSTEM_PROMPT = "You are a helpful visual assistant."  # the paper's
+RELEASED_SYSTEM_PROMPT = "You are a helpful assistant."  # the released evaluation config's
+SYSTEM_PROMPTS = {"paper": SYSTEM_PROMPT, "released": RELEASED_SYSTEM_PROMPT}
 FORMAT = "evalkit-dynamic-vlm/1"
 
 
@@ -86,8 +88,11 @@ class DynamicVLM(nn.Module):
         self.vision_tower = CLIPVisionModel(vision_cfg)
         self.projector = build_projector(config.projector, vision_cfg.hidden_size, llm_cfg.hidden_size)
         self.llm = Qwen2ForCausalLM(llm_cfg)
-        self.register_buffer("pixel_mean", torch.tensor(config.image_mean).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("pixel_std", torch.tensor(config.image_std).view(1, 3, 1, 1), persistent=False)
+        # float32 whatever the model's dtype: normalisation happens before the cast to it
+        self.register_buffer("pixel_mean", torch.tensor(config.image_mean, dtype=torch.float32).view(1, 3, 1, 1),
+                             persistent=False)
+        self.register_buffer("pixel_std", torch.tensor(config.image_std, dtype=torch.float32).view(1, 3, 1, 1),
+                             persistent=False)
 
     @property
     def device(self) -> torch.device:

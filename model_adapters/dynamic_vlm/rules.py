@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from evalkit.errors import ConfigError
 from evalkit.media.sampling import SamplingSpec, sample_times
 
 CLIP_GRID = 24
@@ -38,6 +39,8 @@ class TokenPlan:
 def token_plan(n_frames: int, max_visual_tokens: int) -> TokenPlan:
     if n_frames < 1:
         raise ValueError("a visual input has at least one frame")
+    if max_visual_tokens < 1:
+        raise ConfigError(f"max_visual_tokens must be >= 1, got {max_visual_tokens}")
     budget = min(max_visual_tokens // n_frames, CLIP_TOKENS)
     grid = max(1, math.isqrt(budget))
     return TokenPlan(n_frames, budget, grid, grid * grid, n_frames * grid * grid, max_visual_tokens)

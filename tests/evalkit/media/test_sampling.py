@@ -2,6 +2,7 @@ import math
 
 import pytest
 
+from evalkit.errors import ConfigError
 from evalkit.media.sampling import SamplingSpec, sample_times, select_frames, video_duration
 
 T120 = SamplingSpec(max_frames=120)
@@ -40,10 +41,12 @@ def test_zero_duration_samples_the_first_frame():
     assert sample_times(0.0, T120) == [0.0]
 
 
-def test_invalid_specs_are_refused():
-    with pytest.raises(ValueError):
+def test_invalid_specs_are_refused_with_a_config_error():
+    with pytest.raises(ConfigError, match=r"max_frames must be an integer >= 1, got 0"):
         SamplingSpec(max_frames=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match=r"max_frames must be an integer >= 1, got -3"):
+        SamplingSpec(max_frames=-3)
+    with pytest.raises(ConfigError, match=r"fps_below_max must be > 0"):
         SamplingSpec(fps_below_max=0)
 
 
