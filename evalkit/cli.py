@@ -14,7 +14,7 @@ from rich.progress import (
 from rich.text import Text
 
 from .errors import ConfigError, EvalkitError
-from .registry import MODELS, TASKS
+from .registry import COMMANDS, MODELS, TASKS
 
 EXAMPLES = """examples:
   evalkit run --task videomme --data sample --model random
@@ -48,7 +48,7 @@ def make_progress(console: Console) -> Progress:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
-    from .report import summary_table
+    from .reports.summary import summary_table
     from .results import score_run
     from .runner import RunConfig, Runner
 
@@ -73,7 +73,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_score(args: argparse.Namespace, console: Console) -> int:
-    from .report import breakdown_table, summary_table
+    from .reports.summary import breakdown_table, summary_table
     from .results import score_run
     from .store import RunDir
 
@@ -109,28 +109,6 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def cmd_tokens(args: argparse.Namespace, console: Console) -> int:
-    """Dynamic-VLM's frame and token plan for a video of a given duration."""
-    from rich.table import Table
-
-    from .model_adapters.dynamic_vlm.rules import frames_for_duration, token_plan
-
-    table = Table(title="Dynamic-VLM visual plan (1 fps below T s, else T uniform frames; "
-                        "tokens/frame = min(N_max // frames, 576) pooled to s x s)")
-    for col in ("duration s", "max frames T", "N_max", "frames", "budget/frame", "grid", "tokens/frame", "visual tokens"):
-        table.add_column(col, justify="right")
-    bad = [d for d in args.duration if not d > 0]
-    if bad:
-        raise ConfigError(f"--duration {bad[0]:g}: a video's duration in seconds must be > 0")
-    for duration in args.duration:
-        frames = frames_for_duration(duration, args.max_frames)
-        p = token_plan(frames, args.max_visual_tokens)
-        table.add_row(f"{duration:g}", str(args.max_frames), str(args.max_visual_tokens), str(frames),
-                      str(p.budget_per_frame), f"{p.grid}x{p.grid}", str(p.tokens_per_frame), str(p.total_visual_tokens))
-    console.print(table)
-    return 0
-
-
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     from .bench import bench_table, run_bench
 
@@ -143,9 +121,9 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_judge(args: argparse.Namespace, console: Console) -> int:
-    from .judge import JudgeConfig
-    from .judging import judge_run, judged_tasks
-    from .report import summary_table
+    from .judge.client import JudgeConfig
+    from .judge.step import judge_run, judged_tasks
+    from .reports.summary import summary_table
     from .results import score_run
     from .store import RunDir
 
@@ -188,8 +166,8 @@ def cmd_judge_bench(args: argparse.Namespace, console: Console) -> int:
 
     from rich.table import Table
 
-    from .judge import JudgeConfig, JudgeItem, judge_items
-    from .judge_server import MockJudgeServer
+    from .judge.client import JudgeConfig, JudgeItem, judge_items
+    from .judge.server import MockJudgeServer
 
     items = [JudgeItem(str(i), {"question": f"question {i}?", "answer": "yes", "pred": f"answer {i}"}) for i in range(args.n)]
     table = Table(title=f"judge throughput vs a local server with {args.latency:.3f} s latency, {args.n} items")
@@ -219,7 +197,7 @@ def emit(text: str, out: Optional[str], console: Console) -> None:
 
 
 def cmd_leaderboard(args: argparse.Namespace, console: Console) -> int:
-    from .leaderboard import build, render, terminal_table
+    from .reports.leaderboard import build, render, terminal_table
 
     board = build(args.runs)
     if args.format == "terminal":
@@ -232,7 +210,7 @@ def cmd_leaderboard(args: argparse.Namespace, console: Console) -> int:
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     from rich.table import Table
 
-    from .compare import compare_runs
+    from .reports.compare import compare_runs
 
     rows = compare_runs(args.run_a, args.run_b, [t for t in (args.task or "").split(",") if t] or None, args.seed)
     if args.json:
@@ -261,21 +239,20 @@ def _num(x, signed: bool = False) -> str:
 
 
 def cmd_table(args: argparse.Namespace, console: Console) -> int:
-    from .paper_tables import paper_table
+    from .reports.paper_tables import paper_table
 
     emit(paper_table(args.paper, args.runs, args.format), args.out, console)
     return 0
 
 
 def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
-    from .sweep import parse_grid, run_sweep, table6_style
+    from .sweep import parse_grid, run_sweep, sweep_table
 
     tasks = [t for t in args.task.split(",") if t]
     with make_progress(console) as progress:
         df = run_sweep(tasks, args.model, args.model_args or "", parse_grid(args.grid), args.data, args.limit,
                        Path(args.output), args.name, args.seed, progress)
-    if "tokens_per_frame" in df.columns:
-        df = table6_style(df, tasks[0])
+    df = sweep_table(df, tasks, MODELS.get(args.model).sweep_headings)
     console.print(df.to_markdown(index=False, disable_numparse=True), highlight=False, soft_wrap=True)
     return 0
 
@@ -342,12 +319,6 @@ def build_parser() -> argparse.ArgumentParser:
                              "(EgoSchema Kaggle CSV: 0-4); recorded beside the export")
     export.set_defaults(func=cmd_export)
 
-    tokens = sub.add_parser("tokens", help="Dynamic-VLM frames and visual tokens for video durations")
-    tokens.add_argument("--duration", type=float, nargs="+", required=True, help="video duration(s) in seconds")
-    tokens.add_argument("--max-frames", type=int, default=120, help="T (default 120)")
-    tokens.add_argument("--max-visual-tokens", type=int, default=12000, help="N_max (default 12000: 7B; 14B uses 10000)")
-    tokens.set_defaults(func=cmd_tokens)
-
     bench = sub.add_parser("bench", help="decode/model/wall time per sample with and without prefetch, peak memory")
     bench.add_argument("--task", default="videomme")
     bench.add_argument("--model", default="dynamic-vlm")
@@ -407,14 +378,21 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--task", required=True)
     sw.add_argument("--model", required=True)
     sw.add_argument("--model-args", default="", help="fixed model args")
-    sw.add_argument("--grid", action="append", default=[], help="key=v1,v2 (repeatable); tokens_per_frame sets "
-                                                                "max_frames = max_visual_tokens // tokens_per_frame")
+    sw.add_argument("--grid", action="append", default=[], help="key=v1,v2 (repeatable); an adapter may derive "
+                                                                "arguments from a key (dynamic-vlm: tokens_per_frame "
+                                                                "sets max_frames = max_visual_tokens // tokens_per_frame)")
     sw.add_argument("--data")
     sw.add_argument("--limit", type=int)
     sw.add_argument("--output", default="results/runs")
     sw.add_argument("--name", default="sweep", help="run name prefix")
     sw.add_argument("--seed", type=int, default=0)
     sw.set_defaults(func=cmd_sweep)
+
+    for name in COMMANDS.names():  # subcommands contributed by model adapter packages
+        command = COMMANDS.get(name)
+        contributed = sub.add_parser(name, help=command.help)
+        command.add_arguments(contributed)
+        contributed.set_defaults(func=command.run)
 
     tasks = sub.add_parser("tasks", help="list tasks (--verbose: protocols and official upstream references)")
     tasks.add_argument("--verbose", "-v", action="store_true", help="each task's protocols, official rule and reference")

@@ -1,15 +1,20 @@
 """The model-adapter API.
 
 An adapter declares its arguments as a dataclass (so ``--model-args`` typos are errors), whether
-it needs pixels, and the frame-sampling spec the media stage must apply for it.
+it needs pixels, and the frame-sampling spec the media stage must apply for it. Model-specific
+knobs reach the core only through hooks here: :meth:`ModelAdapter.sweep_args` (arguments a sweep
+point derives) and :attr:`ModelAdapter.sweep_headings`; an adapter package may also contribute
+``evalkit`` subcommands as :class:`AdapterCommand` objects through the ``evalkit.commands``
+entry-point group. The core never imports an adapter.
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import typing
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar, Dict, List, Mapping, Optional
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional
 
 from .errors import ConfigError
 from .media.sampling import SamplingSpec
@@ -73,6 +78,16 @@ class NoArgs:
     pass
 
 
+@dataclasses.dataclass(frozen=True)
+class AdapterCommand:
+    """An ``evalkit`` subcommand contributed by a model adapter's package (entry-point group
+    ``evalkit.commands``). Keep its module light: it is imported when the CLI is built."""
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Any], int]  # (parsed args, rich Console) -> exit code
+
+
 class ModelAdapter(ABC):
     """Base class of model adapters (registered through the ``evalkit.models`` entry points)."""
 
@@ -87,9 +102,19 @@ class ModelAdapter(ABC):
         self.args = args
         self.seed = seed
 
+    # headings a sweep table gives model arguments (e.g. Dynamic-VLM's "# Max Frames")
+    sweep_headings: ClassVar[Dict[str, str]] = {}
+
     @classmethod
     def from_cli(cls, model_args: Optional[str], seed: int = 0) -> "ModelAdapter":
         return cls(build_args(cls.Args, parse_model_args(model_args), cls.name), seed=seed)
+
+    @classmethod
+    def sweep_args(cls, point: Mapping[str, str]) -> Dict[str, str]:
+        """The model arguments of one sweep point (fixed args merged with the grid values). An
+        adapter may accept derived grid keys and turn them into real arguments here; the
+        default passes the point through unchanged."""
+        return dict(point)
 
     def sampling(self) -> Optional[SamplingSpec]:
         """The frame-sampling spec the media stage applies (None: no pixels needed)."""

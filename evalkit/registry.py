@@ -1,7 +1,8 @@
 """Name -> factory registries for tasks and model adapters.
 
 Built-ins and third-party plugins are found the same way, through the entry-point groups
-``evalkit.tasks`` and ``evalkit.models``; :meth:`Registry.register` adds entries at run time.
+``evalkit.tasks``, ``evalkit.models`` and ``evalkit.commands`` (subcommands an adapter package
+contributes); :meth:`Registry.register` adds entries at run time.
 """
 from __future__ import annotations
 
@@ -54,3 +55,4 @@ class Registry:
 
 TASKS = Registry("task", "evalkit.tasks")
 MODELS = Registry("model", "evalkit.models")
+COMMANDS = Registry("command", "evalkit.commands")  # subcommands contributed by adapter packages

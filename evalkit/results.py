@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from .judging import judge_metas, load_judgements
+from .judge.step import judge_metas, load_judgements
 
 # fields of a task result that must agree for two numbers to share a column or be compared
 COMPARABILITY_KEYS = ("protocol", "extraction", "denominator", "dataset_revision", "annotations_sha256", "judge_model")

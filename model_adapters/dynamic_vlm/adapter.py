@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import torch
 
@@ -22,7 +22,7 @@ from evalkit.task import ImagePart, Request, VideoPart
 from . import checkpoint as ckpt
 from .modeling import SYSTEM_PROMPTS
 from .prompting import IMAGE, LABELS, render
-from .rules import DEFAULT_MAX_FRAMES, token_plan
+from .rules import DEFAULT_MAX_FRAMES, max_frames_for, token_plan
 from .tiny import tiny_checkpoint
 
 PRESETS = ("tiny",)
@@ -47,6 +47,16 @@ class DynamicVLMArgs:
     max_new_tokens: Optional[int] = None  # overrides the task's
     system_prompt: Optional[str] = None  # "paper", "released" or literal text; default: the checkpoint's (paper's)
     num_beams: int = 1  # 1: greedy, as the paper; the released evaluation config uses 3
+
+
+def positive_int(key: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{key}={raw!r}: expected an integer") from None
+    if value < 1:
+        raise ConfigError(f"{key}={value}: must be >= 1")
+    return value
 
 
 def pick_device(name: str) -> str:
@@ -110,6 +120,23 @@ class DynamicVLMAdapter(ModelAdapter):
     name = "dynamic-vlm"
     description = "Dynamic-VLM / ByteVideoLLM (CLIP-L/336 + dynamic pooling + Qwen2.5); preset=tiny for a CPU test model"
     Args = DynamicVLMArgs
+    sweep_headings = {"tokens_per_frame": "# Tokens/F", "max_visual_tokens": "# Max Tokens", "max_frames": "# Max Frames"}
+
+    @classmethod
+    def sweep_args(cls, point: Mapping[str, str]) -> Dict[str, str]:
+        """A grid point's ``tokens_per_frame`` (the paper's Table 6 axis) sets
+        ``max_frames = max_visual_tokens // tokens_per_frame``."""
+        args = dict(point)
+        if "tokens_per_frame" not in args:
+            return args
+        if "max_visual_tokens" not in args:
+            raise ConfigError("tokens_per_frame needs max_visual_tokens (in --grid or --model-args)")
+        tpf = positive_int("tokens_per_frame", args.pop("tokens_per_frame"))
+        n_max = positive_int("max_visual_tokens", args["max_visual_tokens"])
+        if tpf > n_max:
+            raise ConfigError(f"tokens_per_frame={tpf} exceeds max_visual_tokens={n_max}: no frame would fit")
+        args["max_frames"] = str(max_frames_for(tpf, n_max))
+        return args
 
     def __init__(self, args: DynamicVLMArgs, seed: int = 0):
         super().__init__(args, seed)
@@ -212,6 +239,8 @@ class DynamicVLMAdapter(ModelAdapter):
             **super().describe(), "checkpoint": str(self.path), "layout": self.layout,
             "device": self.device, "dtype": str(self.dtype).replace("torch.", ""), "attn": self.attn,
             "max_visual_tokens": self.max_visual_tokens, "system_prompt": self.system_prompt,
+            # the paper's Table 6 axis: tokens per frame when all max_frames frames are taken
+            "tokens_per_frame_at_max_frames": token_plan(self.args.max_frames, self.max_visual_tokens).tokens_per_frame,
             "num_beams": self.args.num_beams,
             "parameters": sum(p.numel() for p in self.model.parameters()),
             "preset": self.model.config.extra.get("preset"),

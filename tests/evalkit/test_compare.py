@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from evalkit.compare import compare_runs
+from evalkit.reports.compare import compare_runs
 
 # A: 10 answered under the official rule ('c' and a long non-answer leave the denominator), 7 right
 A = {"001-1": "C", "001-2": "B", "001-3": "A", "002-1": "c", "002-2": "B", "002-3": "D",
@@ -42,7 +42,7 @@ def test_runs_without_shared_samples_or_tasks_are_refused(cli, replay_run):
 
 
 def test_differently_judged_runs_are_refused(cli, tmp_path, jsonl, monkeypatch):
-    from evalkit.judge_server import MockJudgeServer
+    from evalkit.judge.server import MockJudgeServer
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     rows = [{"id": f"msvd_qa_{v}_{k}", "response": "grey"} for v in range(2) for k in range(2)]

@@ -1,7 +1,8 @@
 import pytest
 
 from evalkit.errors import ConfigError
-from evalkit.judge import QA_JUDGE, SYSTEM_PROMPT, USER_PROMPT, JudgeReplyError, check_dated, parse_reply
+from evalkit.judge.client import check_dated
+from evalkit.judge.specs import QA_JUDGE, SYSTEM_PROMPT, USER_PROMPT, JudgeReplyError, parse_reply
 
 
 def test_prompts_are_verbatim():

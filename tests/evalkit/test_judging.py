@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from evalkit.judge_server import MockJudgeServer
+from evalkit.judge.server import MockJudgeServer
 
 SECRET = "sk-test-DO-NOT-WRITE-3141592653"
 RESPONSES = {
@@ -58,7 +58,7 @@ def test_judged_numbers_follow_the_protocol_and_nothing_is_lost(cli, judged_run)
 
 
 def test_usage_and_cost_add_up_over_passes():
-    from evalkit.judging import previous_passes, total_usage
+    from evalkit.judge.step import previous_passes, total_usage
 
     first = {"calls": 3, "cache_hits": 0, "prompt_tokens": 1000, "completion_tokens": 50, "estimated_cost_usd": 0.5}
     cached = {"calls": 0, "cache_hits": 3, "prompt_tokens": 0, "completion_tokens": 0, "estimated_cost_usd": None}

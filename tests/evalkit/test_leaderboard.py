@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.leaderboard import build, render
+from evalkit.reports.leaderboard import build, render
 
 ARTIFACTS = Path(os.environ.get("EVALKIT_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 
@@ -112,14 +112,14 @@ def test_runs_on_different_data_files_get_separate_columns(cli, replay_run, vide
 
 
 def test_latex_escape_every_special_character():
-    from evalkit.leaderboard import latex_escape
+    from evalkit.reports.latex import latex_escape
 
     assert latex_escape(r"a_b & 50% {x} \ ~^#$") == (
         r"a\_b \& 50\% \{x\} \textbackslash{} \textasciitilde{}\textasciicircum{}\#\$")
 
 
 def test_judge_assisted_scores_are_not_mixed_with_plain_ones(cli, tmp_path, jsonl, monkeypatch):
-    from evalkit.judge_server import MockJudgeServer
+    from evalkit.judge.server import MockJudgeServer
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     rows = jsonl(tmp_path / "r.jsonl", [{"id": "spot_the_diff/0", "response": "the second one"}])

@@ -1,6 +1,6 @@
 import pytest
 
-from evalkit.paper_tables import reference
+from evalkit.reports.paper_tables import reference
 
 
 def test_reference_data_is_complete():
@@ -50,7 +50,7 @@ def test_latex_is_pdflatex_safe(cli):
 
 
 def test_table2_shows_the_judge_of_each_run(cli, tmp_path, jsonl, monkeypatch):
-    from evalkit.judge_server import MockJudgeServer
+    from evalkit.judge.server import MockJudgeServer
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     rows = [{"id": f"activitynet_qa_{v}_{k}", "response": "grey"} for v in range(2) for k in range(2)]

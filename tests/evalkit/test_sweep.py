@@ -2,22 +2,48 @@ import json
 
 import pytest
 
+import pandas as pd
+
 from evalkit.errors import ConfigError
-from evalkit.sweep import parse_grid, points
+from evalkit.model import ModelAdapter
+from evalkit.sweep import parse_grid, points, sweep_table
 
 
-def test_grid_points_derive_max_frames_like_table6():
-    pts = points(parse_grid(["tokens_per_frame=64,100", "max_visual_tokens=4000,8000"]), {"preset": "tiny"})
-    assert [(p["tokens_per_frame"], a["max_visual_tokens"], a["max_frames"]) for p, a in pts] == [
-        ("64", "4000", "62"), ("64", "8000", "125"), ("100", "4000", "40"), ("100", "8000", "80")]
-    assert all(a["preset"] == "tiny" for _, a in pts)
+class Doubling(ModelAdapter):
+    """An adapter whose grid key ``half`` derives the real argument ``size``."""
+
+    name = "doubling"
+    sweep_headings = {"size": "# Size"}
+
+    @classmethod
+    def sweep_args(cls, point):
+        args = dict(point)
+        if "half" in args:
+            args["size"] = str(2 * int(args.pop("half")))
+        return args
+
+    def generate(self, requests):
+        return []
+
+
+def test_grid_points_go_through_the_adapters_hook():
+    pts = points(parse_grid(["half=1,2", "other=x"]), {"fixed": "f"}, Doubling)
+    assert pts == [({"half": "1", "other": "x"}, {"fixed": "f", "other": "x", "size": "2"}),
+                   ({"half": "2", "other": "x"}, {"fixed": "f", "other": "x", "size": "4"})]
+    assert points(parse_grid(["k=1"]), {}, ModelAdapter) == [({"k": "1"}, {"k": "1"})]  # default: unchanged
+
+
+def test_table_puts_the_adapters_headed_arguments_first():
+    df = pd.DataFrame([{"half": "1", "size": "2", "run": "r1", "videomme": 50.0},
+                       {"half": "2", "size": "4", "run": "r2", "videomme": None}])
+    out = sweep_table(df, ["videomme"], Doubling.sweep_headings)
+    assert list(out.columns) == ["# Size", "half", "videomme", "run"]
+    assert out["videomme"].tolist() == ["50.0%", "-"]
 
 
 def test_bad_grids():
     with pytest.raises(ConfigError, match="key=v1,v2"):
         parse_grid(["tokens_per_frame"])
-    with pytest.raises(ConfigError, match="needs max_visual_tokens"):
-        points(parse_grid(["tokens_per_frame=64"]), {})
 
 
 def test_sweep_runs_resumable_runs_and_tabulates_like_table6(cli):

@@ -59,7 +59,7 @@ def test_image_path_escaping_the_root_is_refused(tmp_path):
 
 
 def test_optional_matcher_reads_prose_replies(cli, tmp_path, jsonl, monkeypatch):
-    from evalkit.judge_server import MockJudgeServer
+    from evalkit.judge.server import MockJudgeServer
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     rows = [{"id": "spot_the_diff/0", "response": "B"}, {"id": "spot_the_diff/1", "response": "the second one"},
@@ -79,7 +79,7 @@ def test_optional_matcher_reads_prose_replies(cli, tmp_path, jsonl, monkeypatch)
 def test_matcher_verdicts_the_authors_count_are_not_unparsed(cli, tmp_path, jsonl, monkeypatch):
     """An empty matcher reply is counted and, by the substring test, right; only a matcher failure
     (upstream 'GPT error') leaves the denominator and is unparsed."""
-    from evalkit.judge_server import MockJudgeServer
+    from evalkit.judge.server import MockJudgeServer
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     rows = [{"id": "spot_the_diff/0", "response": "B"}, {"id": "spot_the_diff/1", "response": "hmm [blank]"},

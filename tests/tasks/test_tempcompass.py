@@ -54,7 +54,7 @@ def test_prompt_and_ids():
 
 
 def test_optional_llm_fallback_rates_unmatched_replies(cli, tmp_path, jsonl, monkeypatch):
-    from evalkit.judge_server import MockJudgeServer
+    from evalkit.judge.server import MockJudgeServer
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     rows = [{"id": "1000000001/speed/0", "response": "B"}, {"id": "1000000001/direction/0", "response": "up then down"},

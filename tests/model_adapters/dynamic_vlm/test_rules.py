@@ -1,5 +1,6 @@
 import pytest
 
+from evalkit.errors import ConfigError
 from evalkit.model_adapters.dynamic_vlm.rules import (
     default_max_visual_tokens, frames_for_duration, max_frames_for, token_plan,
 )
@@ -55,3 +56,27 @@ def test_default_budget_by_model_size():
     assert default_max_visual_tokens(28, 3584) == 12000
     assert default_max_visual_tokens(48, 5120) == 10000
     assert default_max_visual_tokens(2, 64) is None
+
+
+def test_sweep_points_derive_max_frames_like_table6():
+    from evalkit.model_adapters.dynamic_vlm.adapter import DynamicVLMAdapter
+    from evalkit.sweep import parse_grid, points
+
+    pts = points(parse_grid(["tokens_per_frame=64,100", "max_visual_tokens=4000,8000"]), {"preset": "tiny"},
+                 DynamicVLMAdapter)
+    assert [(p["tokens_per_frame"], a["max_visual_tokens"], a["max_frames"]) for p, a in pts] == [
+        ("64", "4000", "62"), ("64", "8000", "125"), ("100", "4000", "40"), ("100", "8000", "80")]
+    assert all(a["preset"] == "tiny" and "tokens_per_frame" not in a for _, a in pts)
+
+
+@pytest.mark.parametrize("point, message", [
+    ({"tokens_per_frame": "64"}, "needs max_visual_tokens"),
+    ({"tokens_per_frame": "0", "max_visual_tokens": "100"}, "tokens_per_frame=0: must be >= 1"),
+    ({"tokens_per_frame": "x", "max_visual_tokens": "100"}, "tokens_per_frame='x': expected an integer"),
+    ({"tokens_per_frame": "200", "max_visual_tokens": "100"}, "exceeds max_visual_tokens=100"),
+])
+def test_bad_sweep_points(point, message):
+    from evalkit.model_adapters.dynamic_vlm.adapter import DynamicVLMAdapter
+
+    with pytest.raises(ConfigError, match=message):
+        DynamicVLMAdapter.sweep_args(point)

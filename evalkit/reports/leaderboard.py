@@ -3,23 +3,21 @@
 A column never mixes numbers produced differently: when runs of one task differ in protocol,
 extraction rule, denominator, frame-sampling spec, dataset revision or judge, the task gets one
 column per variant, marked (a), (b), ... with a legend saying what each variant is.
-Formats: terminal (rich), markdown, csv, latex (booktabs), html (standalone page).
+Formats: terminal (rich), markdown, csv, latex (booktabs), html (standalone page, :mod:`.html`).
 """
 from __future__ import annotations
 
-import html
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
 import pandas as pd
 
-from .errors import ConfigError
-from .report import pct
-from .results import COMPARABILITY_KEYS
-from .store import RESULTS_JSON
+from ..errors import ConfigError
+from ..results import COMPARABILITY_KEYS
+from ..store import RESULTS_JSON
+from .latex import to_latex
 
 VARIANT_KEYS = COMPARABILITY_KEYS
 
@@ -147,101 +145,10 @@ def render(board: Board, fmt: str) -> str:
     if fmt == "latex":
         return to_latex(board.frame(), caption="evalkit leaderboard: headline metric [95% CI]", notes=board.legend)
     if fmt == "html":
+        from .html import to_html
+
         return to_html(board)
     raise ConfigError(f"unknown format {fmt!r}: terminal, markdown, csv, latex or html")
-
-
-LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "_": r"\_", "#": r"\#", "$": r"\$",
-                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                 "×": r"$\times$", "±": r"$\pm$", "–": "--", "—": "---"}
-
-
-def latex_escape(text: str) -> str:
-    """Text safe for pdflatex: specials escaped, the few non-ASCII signs tables use as commands."""
-    return re.sub(r"[\\&%_#$\{\}~^×±–—]", lambda m: LATEX_SPECIAL[m.group()], text)
-
-
-def to_latex(df: pd.DataFrame, caption: str = "", notes: Sequence[str] = (), label: str = "") -> str:
-    """A booktabs tabular (needs \\usepackage{booktabs}), every cell escaped."""
-    cols = "l" * 2 + "r" * (len(df.columns) - 2) if len(df.columns) > 2 else "l" * len(df.columns)
-    lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{{cols}}}", r"\toprule",
-             " & ".join(latex_escape(str(c)) for c in df.columns) + r" \\", r"\midrule"]
-    lines += [" & ".join(latex_escape(str(v)) for v in row) + r" \\" for row in df.itertuples(index=False)]
-    lines += [r"\bottomrule", r"\end{tabular}"]
-    if caption:
-        lines.append(rf"\caption{{{latex_escape(caption)}}}")
-    if label:
-        lines.append(rf"\label{{{label}}}")
-    lines += [r"\par\footnotesize " + latex_escape(n) for n in notes]
-    lines.append(r"\end{table}")
-    return "\n".join(lines) + "\n"
-
-
-def to_html(board: Board) -> str:
-    """A standalone page: sortable table, a bar chart per task, per-task breakdowns per run."""
-    df = board.frame(with_ci=True)
-    head = "".join(f'<th onclick="sortBy({i})">{html.escape(str(c))} &#x25B4;&#x25BE;</th>' for i, c in enumerate(df.columns))
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                   for row in df.itertuples(index=False))
-    charts = "".join(bar_chart(board, k, col) for k, col in enumerate(board.columns))
-    details = []
-    for run in board.runs:
-        parts = []
-        for task, res in run["tasks"].items():
-            rows = "".join(
-                f"<tr><td>{html.escape(key)}</td><td>{html.escape(str(val))}</td>"
-                f"<td>{pct(summary.get('accuracy'))}</td><td>{summary.get('n', '')}</td></tr>"
-                for key, groups in res.get("breakdown", {}).items() for val, summary in groups.items())
-            parts.append(f"<h4>{html.escape(task)}</h4><table class='bd'><tr><th>by</th><th>group</th><th>accuracy</th>"
-                         f"<th>n</th></tr>{rows}</table>")
-        details.append(f"<details><summary>{html.escape(run['run_name'])}: breakdowns</summary>{''.join(parts)}</details>")
-    legend = "".join(f"<li>{html.escape(x)}</li>" for x in board.legend)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>evalkit leaderboard</title>
-<style>
-body{{font-family:system-ui,sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;margin:1em 0}}
-th,td{{padding:.35em .7em;border-bottom:1px solid #ddd;text-align:right}} th{{cursor:pointer;background:#f4f4f4}}
-td:first-child,th:first-child,td:nth-child(2){{text-align:left}} .charts{{display:flex;flex-wrap:wrap;gap:1.5em}}
-.bd td,.bd th{{font-size:.85em}} h1{{font-size:1.4em}} figure{{margin:0}} figcaption{{font-size:.9em;color:#555}}
-</style></head><body>
-<h1>evalkit leaderboard</h1>
-<p>Headline metric per task in percent with its 95% bootstrap CI (judged tasks: accuracy/score). Click a header to sort.</p>
-<table id="board"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
-<ul>{legend}</ul>
-<div class="charts">{charts}</div>
-<h2>Breakdowns</h2>{''.join(details)}
-<script>
-let dir = 1;
-function sortBy(i) {{
-  const tb = document.querySelector('#board tbody');
-  const rows = Array.from(tb.rows);
-  const key = r => {{ const t = r.cells[i].textContent; const x = parseFloat(t); return isNaN(x) ? t : x; }};
-  rows.sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * dir);
-  dir = -dir; rows.forEach(r => tb.appendChild(r));
-}}
-</script></body></html>
-"""
-
-
-def bar_chart(board: Board, k: int, col: Column) -> str:
-    """An inline SVG bar per run (with its CI whisker) for one column."""
-    cells = [(run["run_name"], board.cells.get((run["run_name"], k))) for run in board.runs]
-    cells = [(n, c) for n, c in cells if c and c["value"] is not None]
-    if not cells:
-        return ""
-    w, bar, gap, h = 320, 22, 8, len(cells) * 30 + 10
-    items = []
-    for i, (name, c) in enumerate(cells):
-        y = 5 + i * (bar + gap)
-        x = 120 + c["value"] / 100 * (w - 130)
-        items.append(f'<text x="0" y="{y + 15}" font-size="11">{html.escape(name[:18])}</text>'
-                     f'<rect x="120" y="{y}" width="{x - 120:.1f}" height="{bar}" fill="#4a7fb5"/>'
-                     f'<text x="{x + 3:.1f}" y="{y + 15}" font-size="11">{c["value"]:.1f}</text>')
-        if c.get("ci"):
-            lo, hi = (120 + v / 100 * (w - 130) for v in c["ci"])
-            items.append(f'<line x1="{lo:.1f}" x2="{hi:.1f}" y1="{y + bar / 2}" y2="{y + bar / 2}" stroke="#222"/>')
-    return (f'<figure><figcaption>{html.escape(col.label)}</figcaption>'
-            f'<svg width="{w + 40}" height="{h}" role="img">{"".join(items)}</svg></figure>')
 
 
 def terminal_table(board: Board):

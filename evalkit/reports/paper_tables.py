@@ -1,6 +1,8 @@
 """``evalkit table --paper N``: the Dynamic-VLM paper's Tables 2, 3, 4 and 6, same rows and
 columns and number formats, with the paper's reference rows (``results/paper_tables.json``) and
-the given runs added below them."""
+the given runs added below them. The reference rows live beside this module in
+``paper_tables.json`` (transcribed from arXiv:2412.09530: percentages as numbers, 60.9 for
+"60.9%"; Video-MME in Table 3 as [w/o, w subtitles])."""
 from __future__ import annotations
 
 import json
@@ -10,14 +12,16 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import pandas as pd
 
-from .errors import ConfigError
-from .leaderboard import find_results, to_latex
+from ..errors import ConfigError
+from .latex import to_latex
+from .leaderboard import find_results
+from .numbers import pct
 
 TABLES = ("2", "3", "4", "6")
 
 
 def reference() -> Dict[str, Any]:
-    return json.loads(resources.files("evalkit.reference").joinpath("paper_tables.json").read_text())
+    return json.loads(resources.files("evalkit.reports").joinpath("paper_tables.json").read_text())
 
 
 def load_runs(paths: Sequence[str]) -> List[Dict[str, Any]]:
@@ -29,8 +33,9 @@ def load_runs(paths: Sequence[str]) -> List[Dict[str, Any]]:
     return runs
 
 
-def pct(x: Optional[float], sign: bool = True) -> str:
-    return "-" if x is None else f"{x:.1f}%" if sign else f"{x:.1f}"
+def pct_sign(x: Optional[float]) -> str:
+    """The paper's percentages: '60.9%'."""
+    return pct(x, "%")
 
 
 def metric(run: Dict[str, Any], task: str) -> Optional[float]:
@@ -55,7 +60,7 @@ def table2(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
     cols = ["Model", "LLM Size", "API ver."] + [f"{names[t]} {m}" for t in tasks for m in ("Acc.", "Score")]
     rows = []
     for r in ref["rows"]:
-        vals = [v for t in tasks for v in (pct(r["values"][t][0], False), pct(r["values"][t][1], False))]
+        vals = [v for t in tasks for v in (pct(r["values"][t][0]), pct(r["values"][t][1]))]
         rows.append([r["method"], r["llm_size"], r["api_version"], *vals])
     for run in runs:
         judges = list(dict.fromkeys(m for t in tasks if t in run["tasks"] for m in run["tasks"][t].get("by_judge", {})))
@@ -63,7 +68,7 @@ def table2(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
             vals = []
             for t in tasks:
                 j = run["tasks"].get(t, {}).get("by_judge", {}).get(judge)
-                vals += [pct(j["metrics"]["accuracy"], False), "-" if j is None or j["metrics"]["score"] is None
+                vals += [pct(j["metrics"]["accuracy"]), "-" if j is None or j["metrics"]["score"] is None
                          else f"{j['metrics']['score']:.1f}"] if j else ["-", "-"]
             rows.append([run_label(run), size_label(run), judge, *vals])
     return pd.DataFrame(rows, columns=cols)
@@ -75,34 +80,32 @@ def table3(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
     for r in ref["rows"]:
         v = r["values"]
         vm = "-" if v["videomme"] is None else f"{v['videomme'][0]:.1f}%/{v['videomme'][1]:.1f}%"
-        rows.append([r["method"], r["llm_size"], vm, *(pct(v[t]) for t in ("mlvu", "tempcompass", "egoschema", "perceptiontest"))])
+        rows.append([r["method"], r["llm_size"], vm, *(pct_sign(v[t]) for t in ("mlvu", "tempcompass", "egoschema", "perceptiontest"))])
     for run in runs:
         wo, w = metric(run, "videomme"), metric(run, "videomme_w_subtitle")
         ego = metric(run, "egoschema") if "egoschema" in run["tasks"] else metric(run, "egoschema_subset")
-        rows.append([run_label(run), size_label(run), f"{pct(wo)}/{pct(w)}", pct(metric(run, "mlvu")),
-                     pct(metric(run, "tempcompass")), pct(ego), pct(metric(run, "perceptiontest"))])
+        rows.append([run_label(run), size_label(run), f"{pct_sign(wo)}/{pct_sign(w)}", pct_sign(metric(run, "mlvu")),
+                     pct_sign(metric(run, "tempcompass")), pct_sign(ego), pct_sign(metric(run, "perceptiontest"))])
     return pd.DataFrame(rows, columns=cols)
 
 
 def table4(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
     cols = ["Model", "LLM Size", "Training Domain", "MuirBench", "MMIU"]
-    rows = [[r["method"], r["llm_size"], r["training_domain"], pct(r["values"]["muirbench"]), pct(r["values"]["mmiu"])]
+    rows = [[r["method"], r["llm_size"], r["training_domain"], pct_sign(r["values"]["muirbench"]), pct_sign(r["values"]["mmiu"])]
             for r in ref["rows"]]
-    rows += [[run_label(run), size_label(run), "-", pct(metric(run, "muirbench")), pct(metric(run, "mmiu"))] for run in runs]
+    rows += [[run_label(run), size_label(run), "-", pct_sign(metric(run, "muirbench")), pct_sign(metric(run, "mmiu"))] for run in runs]
     return pd.DataFrame(rows, columns=cols)
 
 
 def table6(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
-    from .model_adapters.dynamic_vlm.rules import token_plan
-
     cols = ["# Tokens/F", "# Max Tokens", "# Max Frames", "VideoMME", "source"]
-    rows = [[r["tokens_per_frame"], f"{r['max_visual_tokens']:,}", r["max_frames"], pct(r["videomme"]), "paper"]
+    rows = [[r["tokens_per_frame"], f"{r['max_visual_tokens']:,}", r["max_frames"], pct_sign(r["videomme"]), "paper"]
             for r in ref["rows"]]
     for run in runs:
-        model = run["run_json"]["model"]
+        model = run["run_json"]["model"]  # what the adapter recorded about its visual budget
         n_max, frames = model.get("max_visual_tokens"), run["run_json"]["sampling"]["max_frames"] if run["run_json"].get("sampling") else None
-        tpf = token_plan(frames, n_max).tokens_per_frame if n_max and frames else "-"
-        rows.append([tpf, f"{n_max:,}" if n_max else "-", frames or "-", pct(metric(run, "videomme")), run_label(run)])
+        tpf = model.get("tokens_per_frame_at_max_frames") or "-"
+        rows.append([tpf, f"{n_max:,}" if n_max else "-", frames or "-", pct_sign(metric(run, "videomme")), run_label(run)])
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -15,10 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
-from .errors import ConfigError
-from .judge import JudgeConfig, Judgement, JudgeStats, judge_items
-from .registry import TASKS
-from .store import RunDir, write_json
+from ..errors import ConfigError
+from .client import JudgeConfig, Judgement, JudgeStats, judge_items
+from ..registry import TASKS
+from ..store import RunDir, write_json
 
 
 def judge_file_stem(model: str) -> str:

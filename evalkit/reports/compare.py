@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from .errors import ConfigError
-from .judging import load_judgements
-from .registry import TASKS
-from .results import COMPARABILITY_KEYS as SIGNATURE_KEYS
-from .results import score_run
-from .scoring.metrics import groups_of
-from .scoring.paired import mcnemar_exact, paired_bootstrap_ci, paired_permutation_p
-from .store import RunDir
+from ..errors import ConfigError
+from ..judge.step import load_judgements
+from ..registry import TASKS
+from ..results import COMPARABILITY_KEYS as SIGNATURE_KEYS
+from ..results import score_run
+from ..scoring.metrics import groups_of
+from ..scoring.paired import mcnemar_exact, paired_bootstrap_ci, paired_permutation_p
+from ..store import RunDir
 
 
 def signature(task_result: Dict[str, Any]) -> Dict[str, Any]:

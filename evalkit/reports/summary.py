@@ -6,10 +6,7 @@ from typing import Any, Dict, List, Optional
 from rich import box
 from rich.table import Table
 
-
-def pct(x: Optional[float]) -> str:
-    """A percentage with one decimal, '-' when there is none."""
-    return "-" if x is None else f"{x:.1f}"
+from .numbers import judge_score, pct
 
 
 def summary_table(results: Dict[str, Any]) -> Table:
@@ -31,7 +28,7 @@ def summary_table(results: Dict[str, Any]) -> Table:
                 ci = row.get("ci95", {}).get(metric)
                 value = pct(row["metrics"][metric])
                 if "score" in row["metrics"]:  # judged: accuracy | mean judge score (0-5)
-                    value += f" | {_score(row['metrics']['score'])}"
+                    value += f" | {judge_score(row['metrics']['score'])}"
                 table.add_row(
                     name, label, value, f"{ci[0]:.1f}-{ci[1]:.1f}" if ci else "-",
                     f"{row['n_scored']}/{row['n']}", str(row["n_unparsed"]), str(row["n_failed"]),
@@ -56,10 +53,6 @@ def _rows(proto: str, r: Dict[str, Any]):
     if not r["by_judge"]:
         return [(f"{proto} (not judged yet: evalkit judge RUN)", r)]
     return [(f"{proto} · {m}", j) for m, j in r["by_judge"].items()]
-
-
-def _score(x: Optional[float]) -> str:
-    return "-" if x is None else f"{x:.2f}"
 
 
 def breakdown_table(name: str, result: Dict[str, Any], key: str) -> Table:

@@ -1,100 +1,29 @@
-"""The GPT judge of open-ended video QA (Video-ChatGPT protocol), shared by every judged task.
+"""Calling a judge: any OpenAI-compatible endpoint through the ``openai`` client.
 
-Prompts are the protocol's, verbatim (pieces joined with no separators, as in the original).
-A reply is a Python dict literal; ``score = int(score)`` (4.8 -> 4); ``pred`` is yes when it
-contains "yes", else no when it contains "no" (case-insensitive), else neither. Calls go through
-the ``openai`` client to any OpenAI-compatible endpoint, with a bounded number in flight,
-retries with exponential backoff (honouring Retry-After on 429, retrying 5xx and timeouts) and a
-bounded number of re-asks for unparsable replies; what still fails is a recorded judge failure,
-never a silent 0 or 5. Replies are cached in SQLite, keyed by judge model, prompt hash,
-temperature and the (question, answer, prediction) triple, so judging again costs no calls.
-The API key is read from the environment only and never written anywhere.
+A bounded number of calls is in flight; rate limits, 5xx, timeouts and connection errors are
+retried with exponential backoff (Retry-After honoured on 429); an unparsable reply is re-asked a
+bounded number of times; what still fails is a recorded judge failure, never a silent 0 or 5.
+Replies are cached (:mod:`evalkit.judge.cache`), so judging again costs no calls. The API key is
+read from the environment only and never written anywhere.
 """
 from __future__ import annotations
 
-import ast
 import asyncio
-import hashlib
-import json
 import os
 import random
 import re
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from .cache import JudgeCache
+from .specs import QA_JUDGE, JudgeItem, JudgeReplyError, JudgeSpec
 
-SYSTEM_PROMPT = (
-    "You are an intelligent chatbot designed for evaluating the correctness of generative outputs for "
-    "question-answer pairs. Your task is to compare the predicted answer with the correct answer and "
-    "determine if they match meaningfully. Here's how you can accomplish the task:"
-    "------"
-    "##INSTRUCTIONS: "
-    "- Focus on the meaningful match between the predicted answer and the correct answer.\n"
-    "- Consider synonyms or paraphrases as valid matches.\n"
-    "- Evaluate the correctness of the prediction compared to the answer."
-)
-USER_PROMPT = (
-    "Please evaluate the following video-based question-answer pair:\n\n"
-    "Question: {question}\n"
-    "Correct Answer: {answer}\n"
-    "Predicted Answer: {pred}\n\n"
-    "Provide your evaluation only as a yes/no and score where the score is an integer value between 0 and 5, "
-    "with 5 indicating the highest meaningful match. Please generate the response in the form of a Python "
-    "dictionary string with keys 'pred' and 'score', where value of 'pred' is  a string of 'yes' or 'no' and "
-    "value of 'score' is in INTEGER, not STRING."
-    "DO NOT PROVIDE ANY OTHER OUTPUT TEXT OR EXPLANATION. Only provide the Python dictionary string. "
-    "For example, your response should look like this: {{'pred': 'yes', 'score': 4.8}}."
-)
 DATED = re.compile(r"-(\d{4}|\d{4}-\d{2}-\d{2})$")  # gpt-3.5-turbo-0613, gpt-4o-2024-08-06
 KEY_ENV = ("EVALKIT_JUDGE_API_KEY", "OPENAI_API_KEY")
 
-
-class JudgeReplyError(ValueError):
-    """A judge reply that is not the dict the protocol asks for."""
-
-
-def parse_reply(text: str) -> Tuple[Optional[str], Optional[int]]:
-    """(yes | no | None, integer score) from a judge reply, as the protocol's script reads it."""
-    try:
-        data = ast.literal_eval(text.strip())
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        raise JudgeReplyError(f"not a Python dict literal: {text[:80]!r}") from None
-    if not isinstance(data, dict) or "pred" not in data or "score" not in data:
-        raise JudgeReplyError(f"expected keys 'pred' and 'score': {text[:80]!r}")
-    if not isinstance(data["pred"], str) or isinstance(data["score"], bool):
-        raise JudgeReplyError(f"'pred' must be a string and 'score' a number: {text[:80]!r}")
-    try:
-        score = int(data["score"])
-    except (TypeError, ValueError):
-        raise JudgeReplyError(f"score {data['score']!r} is not an integer") from None
-    pred = data["pred"].lower()
-    return ("yes" if "yes" in pred else "no" if "no" in pred else None), score
-
-
-@dataclass(frozen=True)
-class JudgeSpec:
-    """One judging protocol: its prompt (``{field}`` placeholders filled from a JudgeItem) and how
-    a reply is read into (verdict, score). Raises JudgeReplyError for a reply to re-ask."""
-
-    name: str
-    system: Optional[str]
-    user: str
-    parse: Callable[[str], Tuple[Optional[str], Optional[int]]]
-
-    @property
-    def sha(self) -> str:
-        return hashlib.sha256(f"{self.name}\x00{self.system}\x00{self.user}".encode()).hexdigest()[:12]
-
-    def messages(self, fields: Mapping[str, str]) -> List[Dict[str, str]]:
-        user = self.user.format(**fields)
-        return ([{"role": "system", "content": self.system}] if self.system else []) + [{"role": "user", "content": user}]
-
-
-QA_JUDGE = JudgeSpec("video-chatgpt-qa", SYSTEM_PROMPT, USER_PROMPT, parse_reply)
 
 
 def check_dated(model: str) -> None:
@@ -110,12 +39,6 @@ def api_key() -> str:
         if os.environ.get(name):
             return os.environ[name]
     raise ConfigError(f"no judge API key: set {' or '.join(KEY_ENV)} in the environment")
-
-
-@dataclass(frozen=True)
-class JudgeItem:
-    id: str
-    fields: Mapping[str, str]  # the spec's placeholders, e.g. question / answer / pred
 
 
 @dataclass
@@ -164,39 +87,6 @@ class JudgeStats:
         if price_in is None or price_out is None:
             return None
         return (self.prompt_tokens * price_in + self.completion_tokens * price_out) / 1e6
-
-
-class JudgeCache:
-    """SQLite store of judge replies; one file can hold many judges and prompt versions."""
-
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path))
-        # WAL + NORMAL: a commit per reply stays cheap yet survives a crash of this process
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, model TEXT, prompt_sha TEXT, "
-                        "reply TEXT, error TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, created REAL)")
-        self.db.commit()
-
-    @staticmethod
-    def key(cfg: JudgeConfig, spec: JudgeSpec, item: JudgeItem) -> str:
-        raw = json.dumps([cfg.model, spec.sha, cfg.temperature, dict(sorted(item.fields.items()))])
-        return hashlib.sha256(raw.encode()).hexdigest()
-
-    def get(self, key: str) -> Optional[Tuple[str, Optional[str]]]:
-        """(reply, error) stored for ``key``; error is set for replies that never parsed."""
-        row = self.db.execute("SELECT reply, error FROM replies WHERE key = ?", (key,)).fetchone()
-        return (row[0], row[1]) if row else None
-
-    def put(self, key: str, cfg: JudgeConfig, spec: JudgeSpec, reply: str, error: Optional[str],
-            usage: Tuple[int, int]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (key, cfg.model, spec.sha, reply, error, usage[0], usage[1], time.time()))
-        self.db.commit()
-
-    def close(self) -> None:
-        self.db.close()
 
 
 def retry_after(exc: Exception) -> Optional[float]:

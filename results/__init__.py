@@ -1,2 +1,0 @@
-"""Reference numbers transcribed from the Dynamic-VLM paper (``paper_tables.json``); also the
-default output root for runs (``results/runs/``, not part of the package)."""
