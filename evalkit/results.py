@@ -1,31 +1,36 @@
-"""Scoring a run from its saved responses: re-parse every record under every protocol of its
-task, aggregate, and write results.json. Needs no model and no media."""
+"""Scoring: one function reads a record under every protocol of its task (used by the run loop
+as records are made and by re-scoring), and ``score_run`` aggregates a run into results.json.
+Needs no model and no media."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from .judge.step import judge_metas, load_judgements
+from .registry import TASKS
+from .schema import FORMAT_VERSION, Record, RunResults, TaskResult
+from .store import RunDir, write_json
+from .task import Task
 
 # fields of a task result that must agree for two numbers to share a column or be compared
 COMPARABILITY_KEYS = ("protocol", "extraction", "denominator", "dataset_revision", "annotations_sha256", "judge_model")
-from .registry import TASKS
-from .store import RunDir, write_json
 
 
-def rescore(task, records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Records with ``parsed`` and ``score`` recomputed by the current extraction code."""
-    out = []
-    for rec in records:
-        parsed = {p: task.parse(rec, p) for p in task.protocols}
-        out.append({**rec, "parsed": {p: v.answer for p, v in parsed.items()},
-                    "score": {p: v.score for p, v in parsed.items()}})
-    return out
+def score_record(task: Task, record: Record) -> Record:
+    """``record`` with ``parsed`` and ``score`` set by the task's current extraction code."""
+    parsed = {p: task.parse(record, p) for p in task.protocols}
+    return {**record, "parsed": {p: v.answer for p, v in parsed.items()},
+            "score": {p: v.score for p, v in parsed.items()}}
 
 
-def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> Dict:
+def rescore(task: Task, records: Sequence[Record]) -> List[Record]:
+    return [score_record(task, r) for r in records]
+
+
+def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> RunResults:
     """Compute and write ``results.json`` for ``run``; returns it."""
     info = run.load_run()
-    results: Dict[str, Any] = {
+    results: RunResults = {
+        "format": FORMAT_VERSION,
         "run_name": info["run_name"],
         "model": info["model"],
         "sampling": info["sampling"],
@@ -44,13 +49,15 @@ def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> Dict:
         if "official" in by_protocol:
             by_protocol["official"]["official_ref"] = task.official_ref.to_dict() if task.official_ref else None
         headline = task.protocols[0]
-        results["tasks"][name] = {
+        facts = info["tasks"].get(name)
+        result: TaskResult = {
             **by_protocol[headline],
-            "dataset_revision": info["tasks"].get(name, {}).get("dataset_revision"),
-            "annotations_sha256": info["tasks"].get(name, {}).get("annotations_sha256"),
+            "dataset_revision": facts["dataset_revision"] if facts else None,
+            "annotations_sha256": facts["annotations_sha256"] if facts else None,
             "by_protocol": by_protocol,
         }
-        if verdicts or getattr(task, "judged", False):
-            results["tasks"][name]["judges"] = judge_metas(run, name)
+        if verdicts or task.judged:
+            result["judges"] = judge_metas(run, name)
+        results["tasks"][name] = result
     write_json(run.results_json, results)
     return results

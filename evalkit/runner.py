@@ -16,7 +16,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from . import __version__
 from .data import parse_data_arg
@@ -26,7 +26,9 @@ from .media.video import SampledVideo, read_video
 from .model import ModelAdapter, parse_model_args
 from .registry import MODELS, TASKS
 from .store import PredictionWriter, RunDir, config_differences, write_json
-from .task import Request, Sample, Task
+from .results import score_record
+from .schema import FORMAT_VERSION, Record, RunInfo
+from .task import Request, Sample, Task, TaskData
 
 
 @dataclass
@@ -87,14 +89,15 @@ def distributed_rank() -> Tuple[int, int]:
     return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
 
 
-def load_task_samples(task: Task, data: Optional[str], limit: Optional[int]) -> List[Sample]:
-    samples = task.load(data)
-    seen = set()
-    for s in samples:
+def load_task_data(task: Task, data: Optional[str]) -> TaskData:
+    """The task's data, refusing duplicate sample ids."""
+    loaded = task.load(data)
+    seen: Set[str] = set()
+    for s in loaded.samples:
         if s.id in seen:
             raise ConfigError(f"{task.name}: sample id {s.id!r} appears twice in the data; refusing")
         seen.add(s.id)
-    return samples[:limit] if limit else samples
+    return loaded
 
 
 @dataclass
@@ -116,20 +119,22 @@ class Runner:
         self.tasks: Dict[str, Task] = {name: TASKS.get(name)() for name in config.tasks}
         self.data = parse_data_arg(config.data, config.tasks)
         # load and validate every task's data before the model (possibly minutes) is built
-        self.samples = {n: load_task_samples(t, self.data[n], config.limit) for n, t in self.tasks.items()}
+        self.loaded = {n: load_task_data(t, self.data[n]) for n, t in self.tasks.items()}
+        self.samples = {n: d.samples[:config.limit] if config.limit else d.samples for n, d in self.loaded.items()}
         self.model: ModelAdapter = model_cls.from_cli(config.model_args, seed=config.seed)
         self.spec = self.model.sampling()  # what the media stage applies to every sample
         self.run = RunDir(config.output / config.name())
 
     # --- run.json ---------------------------------------------------------------------------
 
-    def run_info(self) -> Dict[str, Any]:
+    def run_info(self) -> RunInfo:
         return {
+            "format": FORMAT_VERSION,
             "config": {**self.config.identity(), "limit": self.config.limit},
             "run_name": self.config.name(),
             "model": self.model.describe(),
             "sampling": self.spec.to_dict() if self.spec else None,
-            "tasks": {n: t.describe() for n, t in self.tasks.items()},
+            "tasks": {n: t.describe(self.loaded[n]) for n, t in self.tasks.items()},
             "versions": versions(),
             "git_sha": git_sha(),
             "seed": self.config.seed,
@@ -193,8 +198,8 @@ class Runner:
                     futures.append(pool.submit(self._prepare, task, *nxt))
                 yield done
 
-    def record(self, task: Task, p: Prepared, response: Optional[str], error: Optional[str]) -> Dict:
-        rec: Dict[str, Any] = {
+    def record(self, task: Task, p: Prepared, response: Optional[str], error: Optional[str]) -> Record:
+        rec: Record = {
             "id": p.sample.id,
             "index": p.index,
             "task": task.name,
@@ -202,19 +207,16 @@ class Runner:
             "response": response,
             "error": error,
             "cluster": p.sample.cluster or p.sample.id,
-            "fields": dict(p.sample.fields),
+            "fields": p.sample.record_fields(),
             "media": p.media.facts() if p.media else None,
+            "parsed": {},
+            "score": {},
         }
-        if p.request is not None:
-            rec["prompt"] = {
-                "sha256": hashlib.sha256(p.request.text.encode()).hexdigest()[:16],
-                **p.request.facts,
-            }
-            rec["model"] = self.model.request_facts(p.request)
-        parsed = {proto: task.parse(rec, proto) for proto in task.protocols}
-        rec["parsed"] = {proto: v.answer for proto, v in parsed.items()}
-        rec["score"] = {proto: v.score for proto, v in parsed.items()}
-        return rec
+        if p.request is not None:  # placed before parsed/score, as records have always been written
+            rec = {**{k: v for k, v in rec.items() if k not in ("parsed", "score")},  # type: ignore[misc]
+                   "prompt": {"sha256": hashlib.sha256(p.request.text.encode()).hexdigest()[:16], **p.request.facts},
+                   "model": self.model.request_facts(p.request), "parsed": {}, "score": {}}
+        return score_record(task, rec)
 
     def run_task(self, name: str, progress=None) -> int:
         task = self.tasks[name]

@@ -1,7 +1,10 @@
 """The task API: how a benchmark plugin loads its data, renders prompts and scores responses.
 
 A task never looks at which model runs: it renders a prompt from the sample and the media the
-model's sampling spec produced, and scores saved responses under named protocols.
+model's sampling spec produced, and scores saved responses under named protocols. The contract
+is all on :class:`Task`: ``load`` returns what it read (:class:`TaskData`) and keeps no state;
+``build_request``, ``parse`` and ``aggregate`` are pure; a task with a judging step says so
+(``judged`` for a required judge, ``judge_spec`` for any judge) and ``export`` has one signature.
 """
 from __future__ import annotations
 
@@ -11,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .judge.specs import JudgeItem, JudgeSpec
 from .media.video import SampledVideo
+from .schema import OfficialRefDict, ProtocolResult, Record, TaskInfo
 
 
 @dataclass(frozen=True)
@@ -19,11 +24,34 @@ class Sample:
     """One benchmark item, as loaded from the upstream files."""
 
     id: str
-    target: str
+    target: str  # gold option letter; '' where the answer is not public
     fields: Mapping[str, Any]  # what prompts, breakdowns and exports need; stored with the record
     video: Optional[Path] = None
     images: Tuple[Path, ...] = ()
     cluster: Optional[str] = None  # items sharing a video: resampled together by the bootstrap
+    choices: Tuple[str, ...] = ()  # multiple choice: the options in letter order (record: fields["options"])
+    assets: Mapping[str, Path] = field(default_factory=dict)  # side files resolved at load (e.g. subtitles)
+
+    def record_fields(self) -> Dict[str, Any]:
+        """The fields a record stores: the sample's fields, with the choices as "options"."""
+        return {**self.fields, "options": list(self.choices)} if self.choices else dict(self.fields)
+
+
+@dataclass(frozen=True)
+class TaskData:
+    """What ``Task.load`` read: the samples and the annotation files they came from."""
+
+    samples: List[Sample]
+    files: Tuple[Path, ...] = ()
+
+    def fingerprint(self) -> Optional[str]:
+        """SHA-256 (16 hex) over the annotation files: runs on different data never mix."""
+        if not self.files:
+            return None
+        h = hashlib.sha256()
+        for path in self.files:
+            h.update(Path(path).read_bytes())
+        return h.hexdigest()[:16]
 
 
 @dataclass
@@ -83,10 +111,10 @@ class OfficialRef:
             return f"{self.repo} {self.path}@{(self.commit or '')[:7]}"
         return f"documented rule: {self.documented_rule}"
 
-    def to_dict(self) -> Dict[str, Any]:
-        if self.repo:
+    def to_dict(self) -> OfficialRefDict:
+        if self.repo and self.path and self.commit:
             return {"repo": self.repo, "path": self.path, "commit": self.commit, "label": self.label()}
-        return {"documented_rule": self.documented_rule, "label": self.label()}
+        return {"documented_rule": self.documented_rule or "", "label": self.label()}
 
 
 @dataclass(frozen=True)
@@ -119,10 +147,13 @@ class Task(ABC):
     max_new_tokens: ClassVar[int] = 16
     dataset_revision: ClassVar[Optional[str]] = None
     official_ref: ClassVar[Optional[OfficialRef]] = None  # what the "official" protocol reproduces
+    judged: ClassVar[bool] = False  # True: scores exist only after ``evalkit judge`` (open-ended QA)
+    export_fill_values: ClassVar[Tuple[int, ...]] = ()  # values ``export --fill-unparsed`` may take
 
     @abstractmethod
-    def load(self, data: Optional[str]) -> List[Sample]:
-        """All samples, validated. Raise DataError (file + field + fix) on malformed input."""
+    def load(self, data: Optional[str]) -> TaskData:
+        """All samples, validated, and the files read. Raise DataError (file + field + fix) on
+        malformed input. Keeps no state on the task: everything a prompt needs is on the samples."""
 
     @abstractmethod
     def build_request(self, sample: Sample, media: Any) -> Request:
@@ -130,46 +161,33 @@ class Task(ABC):
         video tasks, LoadedImages for image tasks, None when the model needs no pixels."""
 
     @abstractmethod
-    def parse(self, record: Mapping[str, Any], protocol: str) -> Parsed:
+    def parse(self, record: Record, protocol: str) -> Parsed:
         """Extract and score one saved response (``record['response']``) under ``protocol``."""
 
     @abstractmethod
-    def aggregate(self, records: Sequence[Mapping[str, Any]], protocol: str, seed: int) -> Dict:
+    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
         """Metrics, breakdowns, counts and CIs for ``protocol`` from scored records."""
 
-    def judge_spec(self) -> Any:
-        """The JudgeSpec of this task's judging step (``evalkit judge``), or None."""
+    def judge_spec(self) -> Optional[JudgeSpec]:
+        """The spec of this task's judging step (``evalkit judge``): required when ``judged``,
+        an optional LLM matcher otherwise; None when the task has none."""
         return None
 
-    def judge_items(self, records: Sequence[Mapping[str, Any]]) -> List[Any]:
-        """The JudgeItems to send for ``records`` (those the judging step applies to)."""
+    def judge_items(self, records: Sequence[Record]) -> List[JudgeItem]:
+        """What to send to the judge for ``records`` (those the judging step applies to)."""
         return []
-
-    export_fill_values: ClassVar[Tuple[int, ...]] = ()  # values --fill-unparsed may take
 
     def export_formats(self) -> Tuple[str, ...]:
         return ()
 
-    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path,
-               options: ExportOptions = ExportOptions()) -> List[Path]:
+    def export(self, records: Sequence[Record], fmt: str, out_dir: Path,
+               options: Optional[ExportOptions] = None) -> List[Path]:
         """Write ``fmt`` files for scored ``records`` into ``out_dir``; returns their paths."""
         raise NotImplementedError(f"{self.name} has no export format {fmt!r}")
 
-    def track_files(self, *paths: Path) -> None:
-        """Remember the annotation files read, so run.json can fingerprint the exact data."""
-        self._files = [*getattr(self, "_files", []), *paths]
-
-    def annotations_sha256(self) -> Optional[str]:
-        files = getattr(self, "_files", [])
-        if not files:
-            return None
-        h = hashlib.sha256()
-        for path in files:
-            h.update(Path(path).read_bytes())
-        return h.hexdigest()[:16]
-
-    def describe(self) -> Dict[str, Any]:
-        """Facts recorded in run.json for this task."""
-        return {"dataset_revision": self.dataset_revision, "annotations_sha256": self.annotations_sha256(),
+    def describe(self, data: Optional[TaskData] = None) -> TaskInfo:
+        """Facts recorded in run.json for this task (with the fingerprint of ``data``)."""
+        return {"dataset_revision": self.dataset_revision,
+                "annotations_sha256": data.fingerprint() if data else None,
                 "protocols": list(self.protocols),
                 "official_ref": self.official_ref.to_dict() if self.official_ref else None}

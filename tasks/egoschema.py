@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any, ClassVar, List, Mapping, Optional, Sequence
+from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, require, resolve_root
 from evalkit.errors import ConfigError
 from evalkit.scoring.choice import letters
-from evalkit.task import ExportOptions, OfficialRef, Request, Sample
+from evalkit.schema import Record
+from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
 
 from .multiple_choice import LETTER_INSTRUCTION, MultipleChoiceTask
 
@@ -36,12 +37,11 @@ class EgoSchema(MultipleChoiceTask):
     subset_only: ClassVar[bool] = False
     export_fill_values = (0, 1, 2, 3, 4)
 
-    def load(self, data: Optional[str]) -> List[Sample]:
+    def load(self, data: Optional[str]) -> TaskData:
         root = resolve_root(data, "egoschema", HF_REPO, HF_REVISION)
         qpath, apath = root / "questions.json", root / "subset_answers.json"
         questions = read_json(qpath, "EgoSchema questions file")
         answers = read_json(apath, "EgoSchema subset answers file")
-        self.track_files(qpath, apath)
         require(isinstance(questions, list), str(qpath), "expected a JSON list of questions")
         require(isinstance(answers, dict), str(apath), "expected a JSON object {q_uid: answer index}")
         for uid, a in answers.items():
@@ -58,23 +58,22 @@ class EgoSchema(MultipleChoiceTask):
             if self.subset_only and uid not in answers:
                 continue
             target = letters(5)[answers[uid]] if uid in answers else ""
-            fields = {"question": q["question"], "options": [q[k] for k in OPTION_KEYS], "in_subset": uid in answers}
+            fields = {"question": q["question"], "in_subset": uid in answers}
             video = media_path(root, [uid], ("videos", "."), (".mp4",), where)
-            samples.append(Sample(uid, target, fields, video=video, cluster=uid))
+            samples.append(Sample(uid, target, fields, video=video, cluster=uid, choices=tuple(q[k] for k in OPTION_KEYS)))
         missing = sorted(set(answers) - seen)
         require(not missing, str(apath), f"answers for q_uids not in questions.json: {', '.join(missing[:5])}")
-        return samples
+        return TaskData(samples, (qpath, apath))
 
     def build_request(self, sample: Sample, media: Any) -> Request:
-        f = sample.fields
-        opts = [f"{letter}. {o}" for letter, o in zip(letters(5), f["options"])]
-        return self.video_request(sample, media, "\n".join([f["question"], *opts]) + LETTER_INSTRUCTION)
+        opts = [f"{letter}. {o}" for letter, o in zip(letters(5), sample.choices)]
+        return self.video_request(sample, media, "\n".join([sample.fields["question"], *opts]) + LETTER_INSTRUCTION)
 
-    def export_formats(self) -> Sequence[str]:
+    def export_formats(self) -> Tuple[str, ...]:
         return ("official",)
 
-    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path,
-               options: ExportOptions = ExportOptions()) -> List[Path]:
+    def export(self, records: Sequence[Record], fmt: str, out_dir: Path,
+               options: Optional[ExportOptions] = None) -> List[Path]:
         """Kaggle CSV (``q_uid,answer``, 0-4, one row for every question of the run) and the
         validation-server JSON ``{q_uid: 0-4}`` (parsed answers only: that server scores what it
         gets). An unparsed or failed answer is never filled at random: the export stops unless
@@ -84,7 +83,7 @@ class EgoSchema(MultipleChoiceTask):
         parsed = {r["id"]: "ABCDE".index(r["parsed"]["official"]) for r in records
                   if r["parsed"]["official"] in ("A", "B", "C", "D", "E")}
         unparsed = [r["id"] for r in records if r["id"] not in parsed]
-        fill = options.fill_unparsed
+        fill = options.fill_unparsed if options else None
         if unparsed and fill is None:
             raise ConfigError(
                 f"{len(unparsed)} of {len(records)} EgoSchema answers are unparsed or failed (first: {unparsed[0]}); "

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, require, resolve_root
 from evalkit.scoring.choice import letters
-from evalkit.task import ExportOptions, OfficialRef, Request, Sample
+from evalkit.schema import Record
+from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
 
 from .multiple_choice import MultipleChoiceTask
 
@@ -76,32 +77,32 @@ class MLVU(MultipleChoiceTask):
     dataset_revision = HF_REVISION
     max_new_tokens = 16
 
-    def load(self, data: Optional[str]) -> List[Sample]:
+    def load(self, data: Optional[str]) -> TaskData:
         root = mlvu_root(data, "mlvu")
-        samples = []
+        samples, files = [], []
         for stem in DEV_FILES:
             path = root / "json" / f"{stem}.json"
             rows = read_json(path, "MLVU annotation file")
-            self.track_files(path)
+            files.append(path)
             require(isinstance(rows, list), str(path), "expected a JSON list of questions")
             folder = stem.split("_", 1)[1]
             for i, rec in enumerate(rows):
                 where = f"{path} record {i}"
                 validate_record(where, rec, ("video", "question", "candidates", "answer", "question_type"))
                 gold = official_gold(rec["candidates"], rec["answer"])
-                fields = {"question": rec["question"], "options": rec["candidates"], "answer_text": rec["answer"],
+                fields = {"question": rec["question"], "answer_text": rec["answer"],
                           "question_type": rec["question_type"], "video": rec["video"],
                           "duration": rec.get("duration"), "gold_in_candidates": gold != "@"}
                 video = media_path(root, [rec["video"]], (f"video/{stem}", f"video/{folder}"), ("",), where)
-                samples.append(Sample(f"{stem}_{i}", gold, fields, video=video, cluster=f"{stem}/{rec['video']}"))
-        return samples
+                samples.append(Sample(f"{stem}_{i}", gold, fields, video=video, cluster=f"{stem}/{rec['video']}",
+                                      choices=tuple(rec["candidates"])))
+        return TaskData(samples, tuple(files))
 
-    def official_extract(self, response: str, record: Mapping[str, Any]) -> str:
+    def official_extract(self, response: str, record: Record) -> str:
         return official_reading(response)
 
     def build_request(self, sample: Sample, media: Any) -> Request:
-        f = sample.fields
-        return self.video_request(sample, media, prompt_text(f["question"], f["options"]),
+        return self.video_request(sample, media, prompt_text(sample.fields["question"], sample.choices),
                                   system=SYSTEM, assistant_prefix=PREFILL)
 
 
@@ -111,30 +112,29 @@ class MLVUTest(MLVU):
     official_rule = "MLVU test_bench.py (text before the first ')', stripped)"
     official_ref = OfficialRef(MLVU_REPO, "evaluation_test/test_bench.py", MLVU_COMMIT)
 
-    def load(self, data: Optional[str]) -> List[Sample]:
+    def load(self, data: Optional[str]) -> TaskData:
         root = mlvu_root(data, "mlvu")
         path = root / "test_question.json"
         rows = read_json(path, "MLVU test question file")
-        self.track_files(path)
         require(isinstance(rows, list), str(path), "expected a JSON list of questions")
         samples = []
         for i, rec in enumerate(rows):
             where = f"{path} record {i}"
             validate_record(where, rec, ("video", "question", "candidates", "question_type", "question_id"))
-            fields = {"question": rec["question"], "options": rec["candidates"],
-                      "question_type": rec["question_type"], "video": rec["video"]}
+            fields = {"question": rec["question"], "question_type": rec["question_type"], "video": rec["video"]}
             video = media_path(root, [rec["video"]], ("video", "test_video", "."), ("",), where)
-            samples.append(Sample(str(rec["question_id"]), "", fields, video=video, cluster=rec["video"]))
-        return samples
+            samples.append(Sample(str(rec["question_id"]), "", fields, video=video, cluster=rec["video"],
+                                  choices=tuple(rec["candidates"])))
+        return TaskData(samples, (path,))
 
-    def official_extract(self, response: str, record: Mapping[str, Any]) -> str:
+    def official_extract(self, response: str, record: Record) -> str:
         return submission_option(response)
 
-    def export_formats(self) -> Sequence[str]:
+    def export_formats(self) -> Tuple[str, ...]:
         return ("official",)
 
-    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path,
-               options: ExportOptions = ExportOptions()) -> List[Path]:
+    def export(self, records: Sequence[Record], fmt: str, out_dir: Path,
+               options: Optional[ExportOptions] = None) -> List[Path]:
         """The submission file of the MLVU test server: [{question_id, question_type, option}]."""
         if fmt != "official":
             return super().export(records, fmt, out_dir, options)

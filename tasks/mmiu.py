@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from evalkit.data import inside, read_json, require, resolve_root
 from evalkit.judge import JudgeItem, JudgeSpec
 from evalkit.scoring.metrics import macro_average
-from evalkit.task import ImagePart, OfficialRef, Parsed, Request, Sample
+from evalkit.schema import ProtocolResult, Record
+from evalkit.scoring.verdicts import primary_verdict
+from evalkit.task import ImagePart, OfficialRef, Parsed, Request, Sample, TaskData
 
 from .multiple_choice import MultipleChoiceTask
 
@@ -91,11 +93,10 @@ class MMIU(MultipleChoiceTask):
     macro_key = "task"
     dataset_revision = HF_REVISION
 
-    def load(self, data: Optional[str]) -> List[Sample]:
+    def load(self, data: Optional[str]) -> TaskData:
         root = resolve_root(data, "mmiu", HF_REPO, HF_REVISION)
         path = root / ANNOTATIONS
         rows = read_json(path, "MMIU annotations")
-        self.track_files(path)
         require(isinstance(rows, list), str(path), "expected a JSON list of records")
         counters: dict = {}
         samples = []
@@ -105,26 +106,27 @@ class MMIU(MultipleChoiceTask):
             for key in ("task", "question", "context", "options"):
                 require(isinstance(rec.get(key), str), where, f"field {key!r} must be a string")
             paths = rec.get("input_image_path")
-            require(isinstance(paths, list) and paths and all(isinstance(p, str) for p in paths), where,
+            require(isinstance(paths, list) and bool(paths) and all(isinstance(p, str) for p in paths), where,
                     "field 'input_image_path' must be a non-empty list of paths")
             images = tuple(inside(root, p, where) for p in paths)
             options = [m.group(2) for m in map(OPTION_LINE.match, rec["options"].splitlines()) if m]
             k = counters[rec["task"]] = counters.get(rec["task"], -1) + 1
             target = (rec.get("output") or "").strip()
             fields = {"task": rec["task"], "question": rec["question"], "context": rec["context"],
-                      "options": options, "options_text": rec["options"], "gold": target,
+                      "options_text": rec["options"], "gold": target,
                       "relationship": PurePosixPath(paths[0]).parts[0],  # ./<Relationship>/<task>/<file>
                       "source": rec.get("source")}
-            samples.append(Sample(f"{rec['task']}/{k}", target, fields, images=images, cluster=f"{rec['task']}/{k}"))
-        return samples
+            samples.append(Sample(f"{rec['task']}/{k}", target, fields, images=images, cluster=f"{rec['task']}/{k}",
+                                  choices=tuple(options)))
+        return TaskData(samples, (path,))
 
-    def parse(self, record: Mapping[str, Any], protocol: str) -> Parsed:
+    def parse(self, record: Record, protocol: str) -> Parsed:
         if protocol != "official":
             return super().parse(record, protocol)
         choice = official_choice(record.get("response"))
-        verdict = next(iter((record.get("judgements") or {}).values()), None)
+        verdict = primary_verdict(record)
         if choice is None and verdict is not None and not verdict.get("error"):
-            choice = verdict["pred"]  # the matcher's grading, used as upstream (even '' or prose)
+            choice = verdict["pred"] or ""  # the matcher's grading, used as upstream (even '' or prose)
         if choice is None:
             return Parsed("", None)  # no matcher run, or it failed: left out, like upstream 'GPT error'
         return Parsed(choice, float(choice.strip().lower() in record["target"].lower()))
@@ -132,13 +134,13 @@ class MMIU(MultipleChoiceTask):
     def judge_spec(self) -> JudgeSpec:
         return MATCHER
 
-    def judge_items(self, records: Sequence[Mapping[str, Any]]) -> List[JudgeItem]:
+    def judge_items(self, records: Sequence[Record]) -> List[JudgeItem]:
         """Replies that are not a bare letter (the upstream matcher's share)."""
         return [JudgeItem(r["id"], {"question": r["fields"]["question"], "options": r["fields"]["options_text"],
-                                    "pred": official_reply(r["response"])})
+                                    "pred": official_reply(r["response"] or "")})
                 for r in records if official_choice(r.get("response")) is None]
 
-    def unparsed(self, record: Mapping[str, Any], protocol: str) -> bool:
+    def unparsed(self, record: Record, protocol: str) -> bool:
         """Official: only items left out of the denominator (no matcher verdict, or the matcher
         failed). A verdict the authors' code counts and scores is read, even '' (which their
         substring test scores right)."""
@@ -146,7 +148,7 @@ class MMIU(MultipleChoiceTask):
             return super().unparsed(record, protocol)
         return record.get("error") is None and record["score"]["official"] is None
 
-    def aggregate(self, records: Sequence[Mapping[str, Any]], protocol: str, seed: int) -> Dict:
+    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
         """Adds, per relationship, the unweighted mean over its task values (as the overall is)."""
         out = super().aggregate(records, protocol, seed)
         task_rel = {r["fields"]["task"]: r["fields"]["relationship"] for r in records}
@@ -161,5 +163,5 @@ class MMIU(MultipleChoiceTask):
         pixels = media.frames if media is not None else [None] * len(sample.images)
         parts: List[Any] = [ImagePart(p, x) for p, x in zip(sample.images, pixels)]
         parts.append(prompt_text(f["task"], f["question"], f["context"]))
-        return Request(sample.id, self.name, parts, choices=tuple("ABCDEFGHIJKLMN"[: max(len(f["options"]), 2)]),
+        return Request(sample.id, self.name, parts, choices=tuple("ABCDEFGHIJKLMN"[: max(len(sample.choices), 2)]),
                        max_new_tokens=self.max_new_tokens)

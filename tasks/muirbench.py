@@ -10,13 +10,14 @@ unparsed (wrong) instead of being given a random letter seeded at import.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 import numpy as np
 
 from evalkit.data import cache_dir, read_parquet, require, resolve_root
 from evalkit.scoring.choice import letters
-from evalkit.task import ImagePart, OfficialRef, Request, Sample
+from evalkit.schema import ProtocolResult, Record
+from evalkit.task import ImagePart, OfficialRef, Request, Sample, TaskData
 
 from .image_data import file_digest, stored_image
 from .multiple_choice import MultipleChoiceTask
@@ -72,18 +73,17 @@ class MuirBench(MultipleChoiceTask):
     breakdown_keys = ("task", "image_relation", "answerability")
     dataset_revision = HF_REVISION
 
-    def load(self, data: Optional[str]) -> List[Sample]:
+    def load(self, data: Optional[str]) -> TaskData:
         root = resolve_root(data, "muirbench", HF_REPO, HF_REVISION)
         files = sorted((root / "data").glob("test-*.parquet"))
         require(bool(files), str(root / "data"), "no test-*.parquet files (expected the HF snapshot layout)")
         samples = []
         for path in files:
             rows = read_parquet(path, COLUMNS, "MuirBench parquet")
-            self.track_files(path)
             folder = cache_dir() / "images" / "muirbench" / file_digest(path)
             for n, row in enumerate(rows):
                 samples.append(self.sample(row, f"{path} row {n} (idx {row.get('idx')!r})", folder))
-        return samples
+        return TaskData(samples, tuple(files))
 
     @staticmethod
     def sample(row: Mapping[str, Any], where: str, folder: Path) -> Sample:
@@ -95,21 +95,21 @@ class MuirBench(MultipleChoiceTask):
         placeholders = (row["question"] + "".join(opts)).count(IMAGE)
         require(placeholders <= len(images), where, f"{placeholders} <image> placeholders but {len(images)} images")
         gold_text = opts[letters(len(opts)).index(row["answer"])]
-        fields = {"question": row["question"], "options": opts, "task": row["task"],
+        fields = {"question": row["question"], "task": row["task"],
                   "image_relation": row["image_relation"], "image_type": row.get("image_type"),
                   "counterpart_idx": row.get("counterpart_idx"),
                   # the unanswerable twins' gold option says none of the choices fit
                   "answerability": "unanswerable" if gold_text.lower().startswith("none of the") else "answerable"}
-        return Sample(str(row["idx"]), row["answer"], fields, images=tuple(images), cluster=str(row["idx"]))
+        return Sample(str(row["idx"]), row["answer"], fields, images=tuple(images), cluster=str(row["idx"]),
+                      choices=tuple(opts))
 
-    def official_extract(self, response: str, record: Mapping[str, Any]) -> str:
+    def official_extract(self, response: str, record: Record) -> str:
         opts = self.options(record)
         choices = letters(len(opts))
         return official_parse(response, choices, dict(zip(choices, opts)))
 
     def build_request(self, sample: Sample, media: Any) -> Request:
-        f = sample.fields
-        text = prompt_text(f["question"], f["options"])
+        text = prompt_text(sample.fields["question"], sample.choices)
         pieces = text.split(IMAGE)
         pixels = media.frames if media is not None else [None] * len(sample.images)
         extra = len(sample.images) - (len(pieces) - 1)  # images with no placeholder go first
@@ -119,10 +119,10 @@ class MuirBench(MultipleChoiceTask):
                 parts.append(piece)
             if i < len(pieces) - 1:
                 parts.append(ImagePart(sample.images[extra + i], pixels[extra + i]))
-        return Request(sample.id, self.name, parts, choices=tuple(letters(len(f["options"]))),
+        return Request(sample.id, self.name, parts, choices=tuple(letters(len(sample.choices))),
                        max_new_tokens=self.max_new_tokens)
 
-    def aggregate(self, records: Sequence[Mapping[str, Any]], protocol: str, seed: int) -> Dict:
+    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
         """Adds pair accuracy: an answerable question and its unanswerable twin both right."""
         out = super().aggregate(records, protocol, seed)
         by_idx = {r["id"]: r for r in records}

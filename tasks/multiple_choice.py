@@ -3,11 +3,13 @@ strict extractor, and aggregation with breakdowns and clustered bootstrap CIs. A
 its official extraction rule and its official denominator."""
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, Mapping, Optional, Sequence
+from typing import Any, ClassVar, List, Optional, Sequence
 
 from evalkit.scoring.choice import STRICT_RULE_VERSION, extract_choice_strict, letters
 from evalkit.scoring.metrics import accuracy, breakdown, clustered_bootstrap_ci, macro_average
-from evalkit.task import Parsed, Request, Sample, Task, VideoPart
+from evalkit.schema import ProtocolResult, Record, TaskInfo
+from evalkit.scoring.verdicts import judge_models
+from evalkit.task import Parsed, Request, Sample, Task, TaskData, VideoPart
 
 LETTER_INSTRUCTION = "\nAnswer with the option's letter from the given choices directly."
 
@@ -19,26 +21,27 @@ class MultipleChoiceTask(Task):
     # headline = unweighted mean over the groups of this field (MLVU question types, MMIU tasks)
     macro_key: ClassVar[Optional[str]] = None
 
-    def official_extract(self, response: str, record: Mapping[str, Any]) -> str:
+    def official_extract(self, response: str, record: Record) -> str:
         """The official rule's reading of ``response`` ('' when it finds no answer)."""
         return extract_choice_strict(response, self.letters(record), self.options(record))
 
-    def options(self, record: Mapping[str, Any]) -> Sequence[str]:
-        return record["fields"].get("options", ())
+    def options(self, record: Record) -> List[str]:
+        """The record's choices (a sample's ``choices`` are stored as ``fields["options"]``)."""
+        return list(record["fields"].get("options", ()))
 
-    def letters(self, record: Mapping[str, Any]) -> Sequence[str]:
+    def letters(self, record: Record) -> List[str]:
         return letters(len(self.options(record)))
 
     def video_request(self, sample: Sample, media: Any, text: str, **kw: Any) -> Request:
         """The common video prompt: the video, then the task's text."""
         return Request(sample.id, self.name, [VideoPart(sample.video, media), text],
-                       choices=tuple(letters(len(sample.fields["options"]))),
+                       choices=tuple(letters(len(sample.choices))),
                        max_new_tokens=self.max_new_tokens, **kw)
 
     def denominator(self, protocol: str) -> str:
         return self.official_denominator if protocol == "official" else "all"
 
-    def parse(self, record: Mapping[str, Any], protocol: str) -> Parsed:
+    def parse(self, record: Record, protocol: str) -> Parsed:
         response = record.get("response")
         if response is None:  # failed sample: no response at all
             answer = ""
@@ -50,10 +53,10 @@ class MultipleChoiceTask(Task):
             return Parsed("", None if self.denominator(protocol) == "answered" else 0.0)
         return Parsed(answer, float(answer == record["target"]))
 
-    def unparsed(self, record: Mapping[str, Any], protocol: str) -> bool:
+    def unparsed(self, record: Record, protocol: str) -> bool:
         return record.get("error") is None and record["parsed"][protocol] not in self.letters(record)
 
-    def aggregate(self, records: Sequence[Mapping[str, Any]], protocol: str, seed: int) -> Dict:
+    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
         scored = [r for r in records if r["target"]]  # items without a public answer are not scored
         scores = [r["score"][protocol] for r in scored]
         summary = accuracy(scores)
@@ -61,7 +64,7 @@ class MultipleChoiceTask(Task):
         metrics = {"accuracy": summary["accuracy"]}
         if self.macro_key:
             metrics = {"macro_accuracy": macro_average(groups[self.macro_key]), "micro_accuracy": summary["accuracy"]}
-        judges = list(dict.fromkeys(m for r in records for m in (r.get("judgements") or {})))
+        judges = judge_models(records)
         extraction = self.official_rule if protocol == "official" else STRICT_RULE_VERSION
         if protocol == "official" and self.judge_spec() is not None:  # an optional upstream LLM matcher
             extraction += f" + LLM fallback ({judges[0]})" if judges else ", LLM fallback off"
@@ -85,6 +88,6 @@ class MultipleChoiceTask(Task):
             "breakdown": groups,
         }
 
-    def describe(self) -> Dict[str, Any]:
-        return {**super().describe(), "official_rule": self.official_rule,
+    def describe(self, data: Optional[TaskData] = None) -> TaskInfo:
+        return {**super().describe(data), "official_rule": self.official_rule,
                 "official_denominator": self.official_denominator, "strict_rule": STRICT_RULE_VERSION}

@@ -16,8 +16,10 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, read_parquet, require, resolve_root
 from evalkit.judge import QA_JUDGE, JudgeItem, JudgeSpec
+from evalkit.schema import ProtocolResult, Record, Verdict
 from evalkit.scoring.metrics import breakdown, clustered_bootstrap_ci
-from evalkit.task import OfficialRef, Parsed, Request, Sample, Task, VideoPart
+from evalkit.scoring.verdicts import judge_models, primary_verdict
+from evalkit.task import OfficialRef, Parsed, Request, Sample, Task, TaskData, VideoPart
 
 INSTRUCTION = "\nAnswer the question using a single word or phrase."
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".webm", ".gif", ".mov")
@@ -33,15 +35,15 @@ class OpenEndedQA(Task):
     hf_repo: ClassVar[str]
     video_prefixes: ClassVar[Tuple[str, ...]] = ("",)
 
-    def load(self, data: Optional[str]) -> List[Sample]:
+    def load(self, data: Optional[str]) -> TaskData:
         root = resolve_root(data, self.name, self.hf_repo, None)
         qpath, apath = root / "test_q.json", root / "test_a.json"
-        if not qpath.exists() and list(root.glob("**/*.parquet")):
-            self.track_files(*sorted(root.glob("**/*.parquet")))
-            return self.samples(root, *self.parquet_rows(root))
-        self.track_files(qpath, apath)
-        return self.samples(root, qpath, apath, read_json(qpath, f"{self.name} questions"),
-                            read_json(apath, f"{self.name} answers"))
+        parquets = sorted(root.glob("**/*.parquet"))
+        if not qpath.exists() and parquets:
+            return TaskData(self.samples(root, *self.parquet_rows(root)), tuple(parquets))
+        samples = self.samples(root, qpath, apath, read_json(qpath, f"{self.name} questions"),
+                               read_json(apath, f"{self.name} answers"))
+        return TaskData(samples, (qpath, apath))
 
     @staticmethod
     def parquet_rows(root: Path) -> Tuple[Path, Path, List[Dict[str, Any]], List[Dict[str, Any]]]:
@@ -85,37 +87,38 @@ class OpenEndedQA(Task):
     def judge_spec(self) -> JudgeSpec:
         return QA_JUDGE
 
-    def judge_items(self, records: Sequence[Mapping[str, Any]]) -> List[JudgeItem]:
+    def judge_items(self, records: Sequence[Record]) -> List[JudgeItem]:
         return [JudgeItem(r["id"], {"question": r["fields"]["question"], "answer": r["fields"]["answer"],
-                                    "pred": r["response"]}) for r in records if r.get("response") is not None]
+                                    "pred": r["response"]}) for r in records if r["response"] is not None]
 
     def build_request(self, sample: Sample, media: Any) -> Request:
         return Request(sample.id, self.name, [VideoPart(sample.video, media), sample.fields["question"] + INSTRUCTION],
                        max_new_tokens=self.max_new_tokens)
 
-    def parse(self, record: Mapping[str, Any], protocol: str) -> Parsed:
+    def parse(self, record: Record, protocol: str) -> Parsed:
         """The primary judge's verdict ('' and no score until the run is judged)."""
-        judgements = record.get("judgements") or {}
-        if not judgements:
+        verdict = primary_verdict(record)
+        if verdict is None:
             return Parsed("", None)
-        j = next(iter(judgements.values()))
-        return Parsed(j.get("pred") or "", None if j.get("error") else float(j.get("pred") == "yes"))
+        return Parsed(verdict["pred"] or "", None if verdict["error"] else float(verdict["pred"] == "yes"))
 
-    def aggregate(self, records: Sequence[Mapping[str, Any]], protocol: str, seed: int) -> Dict:
-        judges: List[str] = list(dict.fromkeys(m for r in records for m in (r.get("judgements") or {})))
+    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
+        judges = judge_models(records)
         by_judge = {m: self.judged_metrics(records, m, seed) for m in judges}
         head = by_judge[judges[0]] if judges else self.judged_metrics(records, None, seed)
         return {**head, "by_judge": by_judge}
 
-    def judged_metrics(self, records: Sequence[Mapping[str, Any]], model: Optional[str], seed: int) -> Dict:
-        verdicts = [((r.get("judgements") or {}).get(model) if model else None) for r in records]
-        ok = [v is not None and not v.get("error") for v in verdicts]
-        yes_no = [None if not k else 1.0 if v["pred"] == "yes" else 0.0 if v["pred"] == "no" else None
-                  for v, k in zip(verdicts, ok)]
-        scores = [float(v["score"]) if k else None for v, k in zip(verdicts, ok)]
-        counts = Counter(v["pred"] for v, k in zip(verdicts, ok) if k)
-        n_yes, n_no, judged = counts.get("yes", 0), counts.get("no", 0), sum(ok)
+    def judged_metrics(self, records: Sequence[Record], model: Optional[str], seed: int) -> ProtocolResult:
+        verdicts: List[Optional[Verdict]] = [(r.get("judgements") or {}).get(model) if model else None
+                                             for r in records]
+        ok = [v for v in verdicts if v is not None and not v["error"]]
+        yes_no = [None if v is None or v["error"] else 1.0 if v["pred"] == "yes" else 0.0 if v["pred"] == "no"
+                  else None for v in verdicts]
+        scores = [None if v is None or v["error"] else float(v["score"] or 0) for v in verdicts]
+        counts = Counter(v["pred"] for v in ok)
+        n_yes, n_no, judged = counts.get("yes", 0), counts.get("no", 0), len(ok)
         clusters = [r["cluster"] for r in records]
+        n_judge_failed = sum(1 for v in verdicts if v is not None and v["error"])
         return {
             "protocol": "official",
             "judge_model": model,
@@ -125,10 +128,10 @@ class OpenEndedQA(Task):
                      "score": clustered_bootstrap_ci(scores, clusters, seed=seed, scale=1.0)},
             "n": len(records), "n_scored": n_yes + n_no, "n_yes": n_yes, "n_no": n_no,
             "n_neither": counts.get(None, 0), "n_judged": judged,
-            "n_judge_failed": sum(1 for v in verdicts if v is not None and v.get("error")),
+            "n_judge_failed": n_judge_failed,
             "n_failed": sum(1 for r in records if r.get("error") is not None),
             "n_unjudged": sum(1 for r, v in zip(records, verdicts) if v is None and r.get("error") is None),
-            "n_unparsed": sum(1 for v in verdicts if v is not None and v.get("error")),
+            "n_unparsed": n_judge_failed,
             "denominator": "yes+no (accuracy); judged items (score)",
             "extraction": "Video-ChatGPT judge reply: dict literal, int(score), 'yes'/'no' substring",
             "unit": "percent (accuracy), 0-5 (score)",

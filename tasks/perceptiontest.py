@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, require, resolve_root
 from evalkit.scoring.choice import letters
-from evalkit.task import ExportOptions, OfficialRef, Request, Sample
+from evalkit.schema import Record
+from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
 
 from .multiple_choice import LETTER_INSTRUCTION, MultipleChoiceTask
 
@@ -53,11 +54,10 @@ class PerceptionTest(MultipleChoiceTask):
     breakdown_keys = ("area", "reasoning", "tag")
     dataset_revision = HF_REVISION
 
-    def load(self, data: Optional[str]) -> List[Sample]:
+    def load(self, data: Optional[str]) -> TaskData:
         root = resolve_root(data, "perceptiontest", HF_REPO, HF_REVISION)
         path = root / ANNOTATIONS
         db = read_json(path, "Perception Test annotations")
-        self.track_files(path)
         require(isinstance(db, dict), str(path), "expected a JSON object keyed by video id")
         samples = []
         for vid, item in db.items():
@@ -68,10 +68,11 @@ class PerceptionTest(MultipleChoiceTask):
             for q in item["mc_question"]:
                 self.validate(f"{where} question {q.get('id') if isinstance(q, dict) else q!r}", q)
                 fields = {"video_id": vid, "question_index": q["id"], "question": q["question"],
-                          "options": q["options"], "reasoning": q["reasoning"], "tag": q["tag"],
+                          "reasoning": q["reasoning"], "tag": q["tag"],
                           "area": areas_of(q["tag"]), "labelled_area": q.get("area")}
-                samples.append(Sample(f"{vid}/{q['id']}", letters(3)[q["answer_id"]], fields, video=video, cluster=vid))
-        return samples
+                samples.append(Sample(f"{vid}/{q['id']}", letters(3)[q["answer_id"]], fields, video=video, cluster=vid,
+                                      choices=tuple(q["options"])))
+        return TaskData(samples, (path,))
 
     @staticmethod
     def validate(where: str, q: Any) -> None:
@@ -84,20 +85,19 @@ class PerceptionTest(MultipleChoiceTask):
         require(isinstance(q.get("answer_id"), int) and 0 <= q["answer_id"] <= 2, where, "field 'answer_id' must be 0, 1 or 2")
         require(isinstance(q.get("reasoning"), str), where, "field 'reasoning' must be a string")
         tags = q.get("tag")
-        require(isinstance(tags, list) and tags, where, "field 'tag' must be a non-empty list")
+        require(isinstance(tags, list) and bool(tags), where, "field 'tag' must be a non-empty list")
         unknown = [t for t in tags if t not in TAG_AREA]
         require(not unknown, where, f"unknown tag(s) {unknown}: not in the official tag->area map")
 
     def build_request(self, sample: Sample, media: Any) -> Request:
-        f = sample.fields
-        opts = [f"{letter}. {o}" for letter, o in zip(letters(3), f["options"])]
-        return self.video_request(sample, media, "\n".join([f["question"], *opts]) + LETTER_INSTRUCTION)
+        opts = [f"{letter}. {o}" for letter, o in zip(letters(3), sample.choices)]
+        return self.video_request(sample, media, "\n".join([sample.fields["question"], *opts]) + LETTER_INSTRUCTION)
 
-    def export_formats(self) -> Sequence[str]:
+    def export_formats(self) -> Tuple[str, ...]:
         return ("official",)
 
-    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path,
-               options: ExportOptions = ExportOptions()) -> List[Path]:
+    def export(self, records: Sequence[Record], fmt: str, out_dir: Path,
+               options: Optional[ExportOptions] = None) -> List[Path]:
         """The results file ``calc_top1`` reads: ``{video_id: [{id, answer_id, answer}]}``.
         Unparsed answers are left out, so calc_top1 will report them missing."""
         if fmt != "official":

@@ -14,11 +14,13 @@ reply (a replayed null prediction) scores 0 without asking the judge, as upstrea
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, require, resolve_root
 from evalkit.judge import JudgeItem, JudgeReplyError, JudgeSpec
-from evalkit.task import OfficialRef, Parsed, Request, Sample
+from evalkit.schema import ProtocolResult, Record
+from evalkit.scoring.verdicts import primary_verdict
+from evalkit.task import OfficialRef, Parsed, Request, Sample, TaskData
 
 from .multiple_choice import MultipleChoiceTask
 
@@ -84,11 +86,10 @@ class TempCompass(MultipleChoiceTask):
     breakdown_keys = ("dim",)
     dataset_revision = HF_REVISION
 
-    def load(self, data: Optional[str]) -> List[Sample]:
+    def load(self, data: Optional[str]) -> TaskData:
         root = resolve_root(data, "tempcompass", HF_REPO, HF_REVISION)
         path = root / QUESTIONS
         db = read_json(path, "TempCompass multi-choice questions")
-        self.track_files(path)
         require(isinstance(db, dict), str(path), "expected a JSON object keyed by video id")
         samples = []
         for vid, dims in db.items():
@@ -103,38 +104,39 @@ class TempCompass(MultipleChoiceTask):
                     options = [m.group(2) for m in map(OPTION_LINE.match, q["question"].splitlines()[1:]) if m]
                     require(len(options) >= 2, where, "no 'A. ...' option lines in the question")
                     require(bool(re.match(r"^[A-Z]\.", q["answer"])), where, f"answer {q['answer']!r} is not 'X. text'")
-                    fields = {"question": q["question"], "options": options, "answer_text": q["answer"], "dim": dim}
-                    samples.append(Sample(f"{vid}/{dim}/{k}", q["answer"][0], fields, video=video, cluster=vid))
-        return samples
+                    fields = {"question": q["question"], "answer_text": q["answer"], "dim": dim}
+                    samples.append(Sample(f"{vid}/{dim}/{k}", q["answer"][0], fields, video=video, cluster=vid,
+                                          choices=tuple(options)))
+        return TaskData(samples, (path,))
 
-    def parse(self, record: Mapping[str, Any], protocol: str) -> Parsed:
+    def parse(self, record: Record, protocol: str) -> Parsed:
         if protocol != "official":
             return super().parse(record, protocol)
         letter = official_match(record.get("response"), record["fields"]["answer_text"])
-        verdict = next(iter((record.get("judgements") or {}).values()), None)
+        verdict = primary_verdict(record)
         if not letter and verdict is not None and record.get("response"):
             # the LLM fallback's rating; a judge that never answered counts 0, as upstream
-            return Parsed("", 0.0 if verdict.get("error") else float(verdict["score"]))
+            return Parsed("", 0.0 if verdict.get("error") else float(verdict["score"] or 0))
         return Parsed(letter, float(letter == record["target"]))
 
     def judge_spec(self) -> JudgeSpec:
         return JUDGE
 
-    def judge_items(self, records: Sequence[Mapping[str, Any]]) -> List[JudgeItem]:
+    def judge_items(self, records: Sequence[Record]) -> List[JudgeItem]:
         """Non-empty replies no hand-written rule matches (the upstream LLM fallback's share)."""
         return [JudgeItem(r["id"], {"question": r["fields"]["question"], "answer": r["fields"]["answer_text"],
-                                    "pred": r["response"].replace("</s>", "").strip()})
+                                    "pred": (r["response"] or "").replace("</s>", "").strip()})
                 for r in records if r.get("response")
                 and not official_match(r["response"], r["fields"]["answer_text"])]
 
-    def unparsed(self, record: Mapping[str, Any], protocol: str) -> bool:
+    def unparsed(self, record: Record, protocol: str) -> bool:
         """Official: no hand-written rule matched (judge-rated replies included, as upstream's
         match_success says); a matched letter outside the options is wrong, not unparsed."""
         if protocol != "official":
             return super().unparsed(record, protocol)
         return record.get("error") is None and record["parsed"]["official"] == ""
 
-    def aggregate(self, records: Sequence[Mapping[str, Any]], protocol: str, seed: int) -> Dict:
+    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
         out = super().aggregate(records, protocol, seed)
         if protocol == "official":  # the authors' figure: every question counts, failures unmatched
             matched = sum(1 for r in records if r["parsed"]["official"])

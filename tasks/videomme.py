@@ -15,13 +15,14 @@ import functools
 import json
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import inside, media_path, read_parquet, resolve_root
 from evalkit.errors import DataError
 from evalkit.media.subtitles import lines_at, parse_srt
 from evalkit.media.video import SampledVideo
-from evalkit.task import ExportOptions, OfficialRef, Request, Sample
+from evalkit.schema import Record
+from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
 
 from .multiple_choice import MultipleChoiceTask
 
@@ -98,39 +99,41 @@ class VideoMME(MultipleChoiceTask):
     dataset_revision = HF_REVISION
     with_subtitles: ClassVar[bool] = False
 
-    def load(self, data: Optional[str]) -> List[Sample]:
+    def load(self, data: Optional[str]) -> TaskData:
         root = resolve_root(data, "videomme", HF_REPO, HF_REVISION)
         path = root / PARQUET
-        self.track_files(path)
         samples, seen = [], set()
         for n, row in enumerate(read_parquet(path, COLUMNS, "Video-MME annotations (HF snapshot layout)")):
             validate_row(path, n, row)
             if row["question_id"] in seen:
                 raise DataError(f"{path} row {n}: question_id {row['question_id']!r} appears twice")
             seen.add(row["question_id"])
-            fields = {c: row[c] for c in COLUMNS if c not in ("answer", "question_id")}
+            fields = {c: row[c] for c in COLUMNS if c not in ("answer", "question_id", "options")}
+            assets = {}
             if self.with_subtitles:
                 srt = inside(root, f"subtitle/{row['videoID']}.srt", f"{path} row {n}")
                 fields["subtitle_file"] = str(srt.relative_to(root)) if srt.is_file() else None
+                if srt.is_file():
+                    assets["subtitles"] = srt
             video = media_path(root, [row["videoID"]], VIDEO_DIRS, VIDEO_SUFFIXES, f"{path} row {n}")
-            samples.append(Sample(row["question_id"], row["answer"], fields, video=video, cluster=row["video_id"]))
-        self.root = root
-        return samples
+            samples.append(Sample(row["question_id"], row["answer"], fields, video=video, cluster=row["video_id"],
+                                  choices=tuple(row["options"]), assets=assets))
+        return TaskData(samples, (path,))
 
-    def official_extract(self, response: str, record: Mapping[str, Any]) -> str:
+    def official_extract(self, response: str, record: Record) -> str:
         return extract_official(response)
 
     def subtitle_text(self, sample: Sample, media: Optional[SampledVideo]) -> Optional[List[str]]:
         """Subtitle lines shown at the sampled frames' times (None: frames not sampled)."""
-        if sample.fields.get("subtitle_file") is None:
+        if "subtitles" not in sample.assets:
             return []
         if media is None:
             return None
-        return lines_at(subtitle_lines(self.root / sample.fields["subtitle_file"]), media.timestamps)
+        return lines_at(subtitle_lines(sample.assets["subtitles"]), media.timestamps)
 
     def build_request(self, sample: Sample, media: Optional[SampledVideo]) -> Request:
         f = sample.fields
-        text = "\n".join([INSTRUCTION, f["question"], *f["options"], ANSWER_CUE])
+        text = "\n".join([INSTRUCTION, f["question"], *sample.choices, ANSWER_CUE])
         facts: Dict[str, Any] = {}
         if self.with_subtitles:
             lines = self.subtitle_text(sample, media)
@@ -139,11 +142,11 @@ class VideoMME(MultipleChoiceTask):
             facts["subtitle_lines"] = None if lines is None else len(lines)
         return self.video_request(sample, media, text, facts=facts)
 
-    def export_formats(self) -> Sequence[str]:
+    def export_formats(self) -> Tuple[str, ...]:
         return ("official",)
 
-    def export(self, records: Sequence[Mapping[str, Any]], fmt: str, out_dir: Path,
-               options: ExportOptions = ExportOptions()) -> List[Path]:
+    def export(self, records: Sequence[Record], fmt: str, out_dir: Path,
+               options: Optional[ExportOptions] = None) -> List[Path]:
         """The official scorer's input: one entry per video with its questions and responses.
 
         Both key spellings the authors used are written (the template's duration/domain/

@@ -8,7 +8,7 @@ from evalkit.tasks.egoschema import EgoSchema, EgoSchemaSubset
 
 
 def test_full_set_scores_only_the_public_subset(cli, tmp_path, jsonl):
-    samples = EgoSchema().load("sample")
+    samples = EgoSchema().load("sample").samples
     assert len(samples) == 4 and [s.target for s in samples] == ["C", "E", "", ""]
     rows = [{"id": samples[0].id, "response": "C"}, {"id": samples[1].id, "response": "I am not sure"},
             {"id": samples[2].id, "response": "(B)"}, {"id": samples[3].id, "response": "E. c is doing activity 4"}]
@@ -39,7 +39,7 @@ def test_full_set_scores_only_the_public_subset(cli, tmp_path, jsonl):
 
 
 def test_export_needs_no_fill_when_every_answer_parses(cli, tmp_path, jsonl):
-    samples = EgoSchema().load("sample")
+    samples = EgoSchema().load("sample").samples
     rows = [{"id": s.id, "response": letter} for s, letter in zip(samples, "CEBA")]
     code, out = cli.run("--task", "egoschema", "--data", "sample", "--model", "replay",
                         "--model-args", f"responses={jsonl(tmp_path / 'r.jsonl', rows)}")
@@ -58,14 +58,14 @@ def test_fill_is_refused_by_tasks_whose_export_needs_none(cli, replay_run, video
 
 def test_prompt():
     task = EgoSchema()
-    req = task.build_request(task.load("sample")[0], None)
+    req = task.build_request(task.load("sample").samples[0], None)
     assert req.parts[1] == ("What is c mostly doing in the video?\nA. c is doing activity 0\nB. c is doing activity 1\n"
                             "C. c is doing activity 2\nD. c is doing activity 3\nE. c is doing activity 4\n"
                             "Answer with the option's letter from the given choices directly.")
 
 
 def test_subset_task_has_500_style_subset_only():
-    assert [s.target for s in EgoSchemaSubset().load("sample")] == ["C", "E"]
+    assert [s.target for s in EgoSchemaSubset().load("sample").samples] == ["C", "E"]
 
 
 def test_bad_answer_value_is_named(tmp_path):

@@ -37,13 +37,13 @@ def test_official_and_strict_scores():
 def test_prompt_matches_the_authors_template():
     assert prompt_text("Q?", ["x", "y"]) == "Question: Q?\nOptions:\n(A) x\n(B) y\nOnly give the best option."
     task = MLVU()
-    s = task.load("sample")[0]
+    s = task.load("sample").samples[0]
     req = task.build_request(s, None)
     assert req.assistant_prefix == "Best Option: (" and req.system.startswith("Carefully watch this video")
 
 
 def test_sample_loads_with_stable_ids_and_quirky_golds():
-    samples = {s.id: s for s in MLVU().load("sample")}
+    samples = {s.id: s for s in MLVU().load("sample").samples}
     assert len(samples) == 9
     assert samples["1_plotQA_1"].target == "C"
     assert samples["2_needle_1"].target == "@" and samples["2_needle_1"].fields["gold_in_candidates"] is False
@@ -51,7 +51,7 @@ def test_sample_loads_with_stable_ids_and_quirky_golds():
 
 
 def test_m_avg_is_the_macro_mean_over_question_types(cli, tmp_path, jsonl):
-    ids = [s.id for s in MLVU().load("sample")]
+    ids = [s.id for s in MLVU().load("sample").samples]
     # plotQA: 1 of 2 right; needle: 1 of 2 (the '@' item cannot be right); the 5 others right
     right = {"1_plotQA_0": "A) Grey", "1_plotQA_1": "A) Grey", "2_needle_0": "A) x", "2_needle_1": "A) key"}
     rows = [{"id": i, "response": right.get(i, "A) Grey frames")} for i in ids]
@@ -86,9 +86,9 @@ def test_test_split_submission(cli, tmp_path, jsonl):
     assert sub == [{"question_id": "AR_0", "question_type": "anomaly_reco", "option": "B"},
                    {"question_id": "AR_1", "question_type": "anomaly_reco", "option": "E"}]
     assert submission_option(" C ) x") == "C"
-    assert len(MLVUTest().load("sample")) == 2
+    assert len(MLVUTest().load("sample").samples) == 2
 
 
 def test_without_a_pinned_revision_the_hf_cache_is_not_used():
     with pytest.raises(DataError, match="no pinned revision of MLVU/MVLU is known"):
-        MLVU().load(None)
+        MLVU().load(None).samples

@@ -31,7 +31,7 @@ def test_prompt_text_is_the_authors():
 
 def test_images_are_interleaved_at_placeholders():
     task = MuirBench()
-    s = [x for x in task.load("sample") if x.id == "2"][0]
+    s = [x for x in task.load("sample").samples if x.id == "2"][0]
     req = task.build_request(s, None)
     kinds = [p if isinstance(p, str) else p.path.name for p in req.parts]
     assert kinds[0] == "Question: Which option shows the same image as "

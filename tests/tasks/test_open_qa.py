@@ -11,7 +11,7 @@ from evalkit.tasks.open_qa import ActivityNetQA, MSVDQA
 
 
 def test_pairs_by_question_id_and_finds_prefixed_videos():
-    samples = ActivityNetQA().load("sample")
+    samples = ActivityNetQA().load("sample").samples
     assert [s.id for s in samples][:2] == ["activitynet_qa_0_0", "activitynet_qa_0_1"]
     assert samples[0].target == "grey" and samples[0].video.name == "v_clip_a.mp4" and samples[0].video.is_file()
     req = ActivityNetQA().build_request(samples[0], None)
@@ -25,7 +25,7 @@ def test_hf_parquet_layout(tmp_path):
         {"video_name": "clip_a", "question_id": "q1", "question": "what?", "answer": "grey", "type": 0},
         {"video_name": "clip_b", "question_id": "q2", "question": "why?", "answer": "yes", "type": 1},
     ]), root / "test-00000-of-00001.parquet")
-    samples = ActivityNetQA().load(str(root))
+    samples = ActivityNetQA().load(str(root)).samples
     assert [(s.id, s.target, s.video.name) for s in samples] == [("q1", "grey", "v_clip_a.mp4"), ("q2", "yes", "v_clip_b.mp4")]
 
 

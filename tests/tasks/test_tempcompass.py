@@ -48,8 +48,8 @@ def test_letters_the_rules_match_outside_the_options_are_wrong_not_unparsed(cli,
 
 def test_prompt_and_ids():
     task = TempCompass()
-    s = task.load("sample")[0]
-    assert s.id == "1000000001/speed/0" and s.target == "B" and s.fields["options"] == ["slowly", "quickly", "not at all"]
+    s = task.load("sample").samples[0]
+    assert s.id == "1000000001/speed/0" and s.target == "B" and s.choices == ("slowly", "quickly", "not at all")
     assert task.build_request(s, None).parts[1].endswith("C. not at all\nPlease directly give the best option:")
 
 

@@ -61,17 +61,17 @@ def test_official_leaves_unanswered_out_strict_counts_them_wrong():
 
 
 def test_sample_loads_with_upstream_ids_and_fields():
-    samples = VideoMME().load("sample")
+    samples = VideoMME().load("sample").samples
     assert [s.id for s in samples][:4] == ["001-1", "001-2", "001-3", "002-1"]
     s = samples[0]
     assert s.cluster == "001" and s.target == "C" and s.video.name == "smpl0000001.mp4"
     assert s.fields["duration"] == "short" and s.fields["task_type"] == "Counting Problem"
-    assert len(s.fields["options"]) == 4
+    assert len(s.choices) == 4 and "options" not in s.fields and s.record_fields()["options"] == list(s.choices)
 
 
 def test_prompt_is_the_official_text():
     task = VideoMME()
-    s = task.load("sample")[0]
+    s = task.load("sample").samples[0]
     req = task.build_request(s, None)
     assert req.parts[1] == (
         "Select the best answer to the following multiple-choice question based on the video. "
@@ -85,7 +85,7 @@ def test_prompt_is_the_official_text():
 
 def test_subtitles_are_the_lines_at_sampled_frames():
     task = VideoMMEWithSubtitles()
-    s = task.load("sample")[0]  # 12 s video, cues every 5 s lasting 2.5 s
+    s = task.load("sample").samples[0]  # 12 s video, cues every 5 s lasting 2.5 s
     media = read_video(s.video, SamplingSpec(max_frames=4))  # frames at 1.5, 4.5, 7.5, 10.5 s
     req = task.build_request(s, media)
     assert req.parts[1].startswith(
@@ -100,7 +100,7 @@ def test_subtitles_are_the_lines_at_sampled_frames():
 
 def test_video_without_subtitle_file_says_so():
     task = VideoMMEWithSubtitles()
-    s = [x for x in task.load("sample") if x.cluster == "003"][0]
+    s = [x for x in task.load("sample").samples if x.cluster == "003"][0]
     req = task.build_request(s, read_video(s.video, SamplingSpec(max_frames=8)))
     assert req.parts[1].startswith("This video's subtitles are listed below:\nNo subtitles available\nSelect")
 
@@ -165,13 +165,13 @@ def test_no_local_copy_says_how_to_get_it(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(DataError, match="huggingface-cli download lmms-lab/Video-MME"):
-        VideoMME().load(None)
+        VideoMME().load(None).samples
 
 
 def test_export_regroups_by_video(tmp_path):
     task = VideoMME()
-    samples = task.load("sample")[:4]
-    recs = [{"id": s.id, "target": s.target, "response": "B" if i else None, "fields": dict(s.fields)}
+    samples = task.load("sample").samples[:4]
+    recs = [{"id": s.id, "target": s.target, "response": "B" if i else None, "fields": s.record_fields()}
             for i, s in enumerate(samples)]
     (path,) = task.export(recs, "official", tmp_path)
     data = json.loads(path.read_text())

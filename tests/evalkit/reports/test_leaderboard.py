@@ -10,7 +10,7 @@ import pytest
 
 from evalkit.reports.leaderboard import build, render
 
-ARTIFACTS = Path(os.environ.get("EVALKIT_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+ARTIFACTS = Path(os.environ.get("EVALKIT_TEST_ARTIFACTS", Path(__file__).resolve().parents[3] / "test-artifacts"))
 
 
 @pytest.fixture
