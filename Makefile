@@ -6,7 +6,7 @@ VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test clean-venv
+.PHONY: setup demo test lint clean-venv
 
 setup: $(VENV)/.installed
 
@@ -21,7 +21,12 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/evalkit run --task videomme,videomme_w_subtitle --data sample --model dynamic-vlm --model-args preset=tiny --run-name demo-tiny-untrained
 
-test: setup
+# checkers first (ruff: bug-finding rules; mypy: evalkit/, tasks/, model_adapters/), then the suite
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 clean-venv:

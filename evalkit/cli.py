@@ -40,9 +40,11 @@ class RateColumn(ProgressColumn):
         return Text("-- samples/s" if task.speed is None else f"{task.speed:.2f} samples/s", style="cyan")
 
 
-def make_progress(console: Console) -> Progress:
+def make_progress(console: Console, *extra: ProgressColumn) -> Progress:
+    """The one progress display: name, bar, done/total, rate, elapsed, ETA (``extra`` columns
+    go before the times, e.g. the judge's cached/failed counts)."""
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(), *extra,
         TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
     )
 
@@ -135,9 +137,8 @@ def cmd_judge(args: argparse.Namespace, console: Console) -> int:
                       concurrency=args.concurrency, max_retries=args.max_retries, max_reasks=args.max_reasks,
                       timeout_s=args.timeout, backoff_s=args.backoff)
     cache = Path(args.cache) if args.cache else run.path.parent / ".judge-cache.sqlite"
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
-                  TextColumn("[green]{task.fields[hits]} cached[/] [red]{task.fields[fails]} failed[/]"),
-                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console) as progress:
+    counts = TextColumn("[green]{task.fields[hits]} cached[/] [red]{task.fields[fails]} failed[/]")
+    with make_progress(console, counts) as progress:
         bars = {}
 
         def start(task: str, n: int) -> None:

@@ -3,7 +3,7 @@ as records are made and by re-scoring), and ``score_run`` aggregates a run into 
 Needs no model and no media."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence, cast
 
 from .judge.step import judge_metas, load_judgements
 from .registry import TASKS
@@ -50,12 +50,12 @@ def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> RunResults:
             by_protocol["official"]["official_ref"] = task.official_ref.to_dict() if task.official_ref else None
         headline = task.protocols[0]
         facts = info["tasks"].get(name)
-        result: TaskResult = {
+        result = cast(TaskResult, {
             **by_protocol[headline],
             "dataset_revision": facts["dataset_revision"] if facts else None,
             "annotations_sha256": facts["annotations_sha256"] if facts else None,
             "by_protocol": by_protocol,
-        }
+        })
         if verdicts or task.judged:
             result["judges"] = judge_metas(run, name)
         results["tasks"][name] = result

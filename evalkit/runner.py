@@ -170,9 +170,11 @@ class Runner:
 
     def _prepare(self, task: Task, index: int, sample: Sample) -> Prepared:
         spec = self.spec
-        media = None
+        media: Optional[Union[SampledVideo, LoadedImages]] = None
         try:
             if spec is not None and task.media_kind == "video":
+                if sample.video is None:
+                    raise SampleError(f"{task.name} sample {sample.id}: no video path")
                 media = read_video(sample.video, spec)
             elif spec is not None and task.media_kind == "images":
                 media = load_images(sample.images, spec.size)
@@ -212,10 +214,11 @@ class Runner:
             "parsed": {},
             "score": {},
         }
-        if p.request is not None:  # placed before parsed/score, as records have always been written
-            rec = {**{k: v for k, v in rec.items() if k not in ("parsed", "score")},  # type: ignore[misc]
-                   "prompt": {"sha256": hashlib.sha256(p.request.text.encode()).hexdigest()[:16], **p.request.facts},
-                   "model": self.model.request_facts(p.request), "parsed": {}, "score": {}}
+        if p.request is not None:  # before parsed/score, where records have always had them
+            del rec["parsed"], rec["score"]
+            rec["prompt"] = {"sha256": hashlib.sha256(p.request.text.encode()).hexdigest()[:16], **p.request.facts}
+            rec["model"] = self.model.request_facts(p.request)
+            rec["parsed"], rec["score"] = {}, {}
         return score_record(task, rec)
 
     def run_task(self, name: str, progress=None) -> int:
@@ -249,7 +252,8 @@ class Runner:
     def _flush(self, task, batch: List[Prepared], writer, timings, progress, bar) -> None:
         start = time.perf_counter()
         try:
-            responses: List[Optional[str]] = list(self.model.generate([p.request for p in batch]))
+            requests = [p.request for p in batch if p.request is not None]  # every batched sample has one
+            responses: List[Optional[str]] = list(self.model.generate(requests))
             errors: List[Optional[str]] = [None] * len(batch)
         except SampleError as exc:
             if len(batch) > 1:  # find which sample failed: answer them one by one

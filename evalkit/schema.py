@@ -89,6 +89,7 @@ class ProtocolResult(TypedDict):
     averaging: NotRequired[str]
     ci_method: NotRequired[str]
     macro_by_relationship: NotRequired[Dict[str, Optional[float]]]
+    n_pairs: NotRequired[int]  # MuirBench answerable/unanswerable pairs
     # judged open-ended QA
     n_yes: NotRequired[int]
     n_no: NotRequired[int]

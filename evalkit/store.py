@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Set
 
 from .errors import ConfigError
+from .schema import Record, RunInfo
 
 PREDICTIONS = "predictions.jsonl"
 RUN_JSON = "run.json"
@@ -32,14 +33,15 @@ def write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def read_records(path: Path, repair: bool = False) -> List[Dict[str, Any]]:
+def read_records(path: Path, repair: bool = False) -> List[Record]:
     """Records of a predictions file. A torn final line is dropped (and cut off if ``repair``);
     a malformed line elsewhere is an error naming the file and line."""
     if not path.exists():
         return []
     raw = path.read_bytes()
     lines = raw.split(b"\n")
-    records, good_bytes = [], 0
+    records: List[Record] = []
+    good_bytes = 0
     for n, line in enumerate(lines):
         if not line.strip():
             good_bytes += len(line) + 1
@@ -106,25 +108,26 @@ class RunDir:
     def shard_paths(self, task: str) -> List[Path]:
         return sorted(self.task_dir(task).glob("predictions.rank*.jsonl"))
 
-    def load_run(self) -> Dict[str, Any]:
+    def load_run(self) -> RunInfo:
         if not self.run_json.exists():
             raise ConfigError(f"{self.path} is not an evalkit run (no {RUN_JSON})")
-        return json.loads(self.run_json.read_text(encoding="utf-8"))
+        info: RunInfo = json.loads(self.run_json.read_text(encoding="utf-8"))
+        return info
 
     def tasks(self) -> List[str]:
         return list(self.load_run()["config"]["tasks"])
 
-    def done_ids(self, task: str, rank: Optional[int]) -> set:
+    def done_ids(self, task: str, rank: Optional[int]) -> Set[str]:
         """Ids already recorded for ``task`` (repairing a torn last line of this process's file)."""
-        done = set()
+        done: Set[str] = set()
         for path in [self.predictions_path(task), *self.shard_paths(task)]:
             own = path == self.predictions_path(task, rank)
             done.update(r["id"] for r in read_records(path, repair=own))
         return done
 
-    def records(self, task: str) -> List[Dict[str, Any]]:
+    def records(self, task: str) -> List[Record]:
         """All records of ``task`` (main file plus shards), one per id, in dataset order."""
-        by_id: Dict[str, Dict[str, Any]] = {}
+        by_id: Dict[str, Record] = {}
         for path in [self.predictions_path(task), *self.shard_paths(task)]:
             for r in read_records(path):
                 by_id.setdefault(r["id"], r)

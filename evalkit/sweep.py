@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Type
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 import pandas as pd
 
@@ -52,7 +52,7 @@ def run_sweep(tasks: List[str], model: str, model_args: str, grid: Dict[str, Lis
         run = runner.execute(progress)
         results = score_run(run)
         derived = {k: v for k, v in args.items() if k not in point and base.get(k) != v}
-        row = {**point, **derived, "run": run_name}
+        row: Dict[str, Any] = {**point, **derived, "run": run_name}
         for t in tasks:
             metrics = results["tasks"][t]["metrics"]
             row[t] = next(iter(metrics.values()))

@@ -10,7 +10,7 @@ unparsed (wrong) instead of being given a random letter seeded at import.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -126,7 +126,8 @@ class MuirBench(MultipleChoiceTask):
         """Adds pair accuracy: an answerable question and its unanswerable twin both right."""
         out = super().aggregate(records, protocol, seed)
         by_idx = {r["id"]: r for r in records}
-        pairs, both = set(), 0
+        pairs: Set[Tuple[str, ...]] = set()
+        both = 0.0
         for r in records:
             twin = str(r["fields"].get("counterpart_idx"))
             if twin in by_idx and twin != r["id"]:

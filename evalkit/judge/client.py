@@ -120,7 +120,7 @@ class Judge:
             try:
                 self.stats.calls += 1
                 out = await self.client.chat.completions.create(
-                    model=self.cfg.model, messages=self.spec.messages(item.fields),
+                    model=self.cfg.model, messages=self.spec.messages(item.fields),  # type: ignore[arg-type]
                     temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens)
                 usage = (out.usage.prompt_tokens, out.usage.completion_tokens) if out.usage else (0, 0)
                 return out.choices[0].message.content or "", usage

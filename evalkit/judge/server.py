@@ -47,7 +47,7 @@ class MockJudgeServer:
     @property
     def base_url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     def __enter__(self) -> "MockJudgeServer":
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

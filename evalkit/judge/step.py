@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional
 from ..errors import ConfigError
 from .client import JudgeConfig, Judgement, JudgeStats, judge_items
 from ..registry import TASKS
+from ..schema import Verdict
 from ..store import RunDir, write_json
 
 
@@ -41,9 +42,9 @@ def judge_metas(run: RunDir, task: str) -> Dict[str, Dict[str, Any]]:
     return {m["judge"]["model"]: m for m in sorted(metas, key=lambda m: m["first_judged"])}
 
 
-def load_judgements(run: RunDir, task: str) -> Dict[str, Dict[str, Dict[str, Any]]]:
+def load_judgements(run: RunDir, task: str) -> Dict[str, Dict[str, Verdict]]:
     """{judge model: {sample id: verdict}} for every judge of ``task``, oldest judge first."""
-    out: Dict[str, Dict[str, Dict[str, Any]]] = {}
+    out: Dict[str, Dict[str, Verdict]] = {}
     for model in judge_metas(run, task):
         path = judgements_dir(run, task) / f"{judge_file_stem(model)}.jsonl"
         out[model] = {r["id"]: r for r in map(json.loads, path.read_text().splitlines()) if r}

@@ -21,7 +21,7 @@ def load_image(path: Path, size: Optional[Tuple[int, int]] = None) -> np.ndarray
         with Image.open(path) as im:
             im = im.convert("RGB")
             if size:
-                im = im.resize((size[1], size[0]), Image.BICUBIC)
+                im = im.resize((size[1], size[0]), Image.Resampling.BICUBIC)
             return np.asarray(im)
     except (UnidentifiedImageError, OSError) as exc:
         raise MediaError(f"cannot read image {path}: {exc}") from exc

@@ -8,44 +8,49 @@ Runs that share no samples or score with different protocols are refused, with t
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
 
 from ..errors import ConfigError
 from ..judge.step import load_judgements
 from ..registry import TASKS
 from ..results import COMPARABILITY_KEYS as SIGNATURE_KEYS
 from ..results import score_run
+from ..schema import RunResults
 from ..scoring.metrics import groups_of
 from ..scoring.paired import mcnemar_exact, paired_bootstrap_ci, paired_permutation_p
 from ..store import RunDir
 
 
-def signature(task_result: Dict[str, Any]) -> Dict[str, Any]:
+def signature(task_result: Mapping[str, Any]) -> Dict[str, Any]:
     return {k: task_result.get(k) for k in SIGNATURE_KEYS}
 
 
-def _scored(run: RunDir, task: str, results: Dict[str, Any], judged: bool) -> Dict[str, Dict[str, Any]]:
+def _scored(run: RunDir, task: str, results: RunResults, judged: bool) -> Dict[str, Dict[str, Any]]:
     """Per-sample headline values: correctness (0/1) or, for judged tasks, the judge score."""
     res = results["tasks"][task]
     out = {}
-    verdicts = load_judgements(run, task).get(res.get("judge_model"), {}) if judged else {}
+    judge = res.get("judge_model")
+    verdicts = load_judgements(run, task).get(judge, {}) if judged and judge else {}
     for r in run.records(task):
+        value: Optional[float]
         if judged:
             v = verdicts.get(r["id"])
-            value = None if v is None or v.get("error") else float(v["score"])
+            value = None if v is None or v["error"] or v["score"] is None else float(v["score"])
         else:
             value = r["score"][res["protocol"]]
         out[r["id"]] = {"value": value, "cluster": r["cluster"], "fields": r["fields"]}
     return out
 
 
-def compare_task(run_a: RunDir, run_b: RunDir, task: str, res_a: Dict, res_b: Dict, seed: int = 0) -> Dict[str, Any]:
+def compare_task(run_a: RunDir, run_b: RunDir, task: str, res_a: RunResults, res_b: RunResults,
+                 seed: int = 0) -> Dict[str, Any]:
     sig_a, sig_b = signature(res_a["tasks"][task]), signature(res_b["tasks"][task])
     if sig_a != sig_b:
         diff = ", ".join(f"{k}: {sig_a[k]!r} vs {sig_b[k]!r}" for k in SIGNATURE_KEYS if sig_a[k] != sig_b[k])
         raise ConfigError(f"{task}: the runs are scored differently ({diff}); not comparable")
     plugin = TASKS.get(task)
-    judged = getattr(plugin, "judged", False)
+    judged = plugin.judged
     a, b = _scored(run_a, task, res_a, judged), _scored(run_b, task, res_b, judged)
     shared = [i for i in a if i in b]
     if not shared:
@@ -76,7 +81,7 @@ def compare_values(a: List[float], b: List[float], clusters: List[Any], judged: 
     mean_b = scale * sum(b) / n if n else None
     out: Dict[str, Any] = {
         "metric": "judge score (0-5)" if judged else "accuracy (%)", "n_paired": n,
-        "a": mean_a, "b": mean_b, "delta": None if n == 0 else mean_b - mean_a,
+        "a": mean_a, "b": mean_b, "delta": None if mean_a is None or mean_b is None else mean_b - mean_a,
         "ci95": paired_bootstrap_ci(a, b, clusters, seed=seed, scale=scale),
     }
     if judged:
@@ -91,7 +96,7 @@ def compare_values(a: List[float], b: List[float], clusters: List[Any], judged: 
 
 
 def compare_runs(path_a: str, path_b: str, tasks: Optional[List[str]] = None, seed: int = 0) -> List[Dict[str, Any]]:
-    run_a, run_b = RunDir(path_a), RunDir(path_b)
+    run_a, run_b = RunDir(Path(path_a)), RunDir(Path(path_b))
     res_a, res_b = score_run(run_a), score_run(run_b)
     common = [t for t in res_a["tasks"] if t in res_b["tasks"]]
     if tasks:

@@ -56,8 +56,8 @@ function sortBy(i) {{
 
 def bar_chart(board: Board, k: int, col: Column) -> str:
     """An inline SVG bar per run (with its CI whisker) for one column."""
-    cells = [(run["run_name"], board.cells.get((run["run_name"], k))) for run in board.runs]
-    cells = [(n, c) for n, c in cells if c and c["value"] is not None]
+    cells = [(run["run_name"], c) for run in board.runs
+             if (c := board.cells.get((run["run_name"], k))) and c["value"] is not None]
     if not cells:
         return ""
     w, bar, gap, h = 320, 22, 8, len(cells) * 30 + 10

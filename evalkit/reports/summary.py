@@ -1,15 +1,16 @@
 """Terminal summaries (rich) of results.json."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Dict, List, Tuple
 
 from rich import box
 from rich.table import Table
 
+from ..schema import ProtocolResult, RunResults, TaskResult
 from .numbers import judge_score, pct
 
 
-def summary_table(results: Dict[str, Any]) -> Table:
+def summary_table(results: RunResults) -> Table:
     model = results["model"]
     title = f"{results['run_name']}  ·  model {model['name']}"
     if model.get("untrained"):
@@ -36,17 +37,18 @@ def summary_table(results: Dict[str, Any]) -> Table:
     return table
 
 
-def official_legend(results: Dict[str, Any]) -> List[str]:
+def official_legend(results: RunResults) -> List[str]:
     """One line per upstream reference of the official protocols shown, naming its tasks."""
     tasks_of: Dict[str, List[str]] = {}
     for name, res in results["tasks"].items():
-        ref = res.get("by_protocol", {}).get("official", {}).get("official_ref")
+        official = res["by_protocol"].get("official")
+        ref = official.get("official_ref") if official else None
         if ref:
             tasks_of.setdefault(ref["label"], []).append(name)
     return [f"official ({', '.join(names)}): {label}" for label, names in tasks_of.items()]
 
 
-def _rows(proto: str, r: Dict[str, Any]):
+def _rows(proto: str, r: ProtocolResult) -> List[Tuple[str, ProtocolResult]]:
     """One row per protocol; judged tasks: one per judge, labelled with the judge and its score."""
     if "by_judge" not in r:
         return [(proto, r)]
@@ -55,7 +57,7 @@ def _rows(proto: str, r: Dict[str, Any]):
     return [(f"{proto} · {m}", j) for m, j in r["by_judge"].items()]
 
 
-def breakdown_table(name: str, result: Dict[str, Any], key: str) -> Table:
+def breakdown_table(name: str, result: TaskResult, key: str) -> Table:
     table = Table(title=f"{name} by {key} ({result['protocol']})")
     for col in (key, "accuracy", "scored", "n"):
         table.add_column(col, justify="left" if col == key else "right")

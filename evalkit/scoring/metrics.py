@@ -10,6 +10,8 @@ from typing import Any, Dict, Hashable, List, Mapping, Optional, Sequence
 
 import numpy as np
 
+from ..schema import GroupSummary
+
 N_BOOTSTRAP = 2000
 
 
@@ -29,8 +31,8 @@ def clustered_bootstrap_ci(
     denominator, as in the point estimate.
     """
     ids: Dict[Hashable, int] = {}
-    num = defaultdict(float)
-    den = defaultdict(float)
+    num: Dict[int, float] = defaultdict(float)
+    den: Dict[int, float] = defaultdict(float)
     for s, c in zip(scores, clusters):
         k = ids.setdefault(c, len(ids))
         if s is not None:
@@ -49,7 +51,7 @@ def clustered_bootstrap_ci(
     return [float(scale * lo), float(scale * hi)]
 
 
-def accuracy(scores: Sequence[Optional[float]]) -> Dict[str, Any]:
+def accuracy(scores: Sequence[Optional[float]]) -> GroupSummary:
     kept = [s for s in scores if s is not None]
     return {
         "accuracy": 100.0 * sum(kept) / len(kept) if kept else None,
@@ -69,9 +71,9 @@ def groups_of(value: Any) -> List[str]:
 
 def breakdown(
     scores: Sequence[Optional[float]], fields: Sequence[Mapping[str, Any]], keys: Sequence[str]
-) -> Dict[str, Dict[str, Dict[str, Any]]]:
+) -> Dict[str, Dict[str, GroupSummary]]:
     """{key: {value: accuracy summary}} for each breakdown key, values in first-seen order."""
-    out: Dict[str, Dict[str, Dict[str, Any]]] = {}
+    out: Dict[str, Dict[str, GroupSummary]] = {}
     for key in keys:
         groups: Dict[str, List[Optional[float]]] = {}
         for s, f in zip(scores, fields):
@@ -81,7 +83,7 @@ def breakdown(
     return out
 
 
-def macro_average(group_summaries: Mapping[str, Mapping[str, Any]]) -> Optional[float]:
+def macro_average(group_summaries: Mapping[str, GroupSummary]) -> Optional[float]:
     """Unweighted mean of the groups' accuracies (groups with nothing scored are skipped)."""
     values = [g["accuracy"] for g in group_summaries.values() if g["accuracy"] is not None]
     return sum(values) / len(values) if values else None

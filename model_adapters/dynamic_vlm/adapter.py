@@ -161,9 +161,10 @@ class DynamicVLMAdapter(ModelAdapter):
         self.layout = layout
         self.untrained = self.model.config.untrained
         self.batch_size = args.batch_size
-        self.max_visual_tokens = args.max_visual_tokens or self.model.config.max_visual_tokens
-        if not self.max_visual_tokens:
+        n_max = args.max_visual_tokens or self.model.config.max_visual_tokens
+        if not n_max:
             raise ConfigError("pass max_visual_tokens=N: the checkpoint does not say its visual-token budget")
+        self.max_visual_tokens: int = n_max
         self.system_prompt = SYSTEM_PROMPTS.get(args.system_prompt or "", args.system_prompt) \
             or self.model.config.system_prompt
         self.stop_ids = [i for i in (self.tokenizer.convert_tokens_to_ids("<|im_end|>"),
@@ -209,7 +210,7 @@ class DynamicVLMAdapter(ModelAdapter):
             ids = self.tokenizer(piece, add_special_tokens=False).input_ids
             if ids:
                 parts.append(self.model.embed_text(ids))
-            if i < len(pieces) - 1:
+            if visual is not None and i < len(pieces) - 1:  # as many pieces as frames + 1 (checked above)
                 parts.append(visual[i])
         return torch.cat(parts)
 
@@ -228,7 +229,7 @@ class DynamicVLMAdapter(ModelAdapter):
             num_beams=self.args.num_beams, pad_token_id=self.pad_id, eos_token_id=self.stop_ids,
         )
         texts = []
-        for row, r in enumerate(requests):
+        for row in range(len(requests)):
             ids = out[row].tolist()
             cut = next((k for k, t in enumerate(ids) if t in self.stop_ids), len(ids))
             texts.append(self.tokenizer.decode(ids[:cut], skip_special_tokens=True).strip())

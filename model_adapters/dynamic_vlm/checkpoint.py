@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import torch
 
@@ -152,7 +152,7 @@ def load_tokenizer(folder: Path):
         raise CheckpointError(f"cannot load a tokenizer from {folder}: {exc}") from None
 
 
-def load_evalkit(folder: Path, device: str, dtype: torch.dtype, attn: str) -> Tuple[DynamicVLM, object]:
+def load_evalkit(folder: Path, device: str, dtype: torch.dtype, attn: str) -> Tuple[DynamicVLM, Any]:  # the model and its transformers tokenizer
     folder = Path(folder)
     config = DynamicVLMConfig.load(folder / "config.json")
     model = build(config, device, dtype, attn)
@@ -169,7 +169,7 @@ def _vision_config(vision_dir: Path) -> Dict:
 def load_bytevideollm(
     folder: Path, tokenizer_dir: Optional[Path], vision_dir: Optional[Path], device: str,
     dtype: torch.dtype, attn: str, max_visual_tokens: Optional[int],
-) -> Tuple[DynamicVLM, object]:
+) -> Tuple[DynamicVLM, Any]:  # the model and its transformers tokenizer
     folder = Path(folder)
     if tokenizer_dir is None:
         raise CheckpointError(

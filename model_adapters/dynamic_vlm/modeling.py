@@ -83,7 +83,7 @@ class DynamicVLM(nn.Module):
         llm_cfg = Qwen2Config(**config.llm)
         vision_cfg._attn_implementation = "sdpa" if attn_implementation == "flash_attention_2" else attn_implementation
         llm_cfg._attn_implementation = attn_implementation
-        if vision_cfg.image_size // vision_cfg.patch_size != CLIP_GRID:
+        if vision_cfg.image_size // vision_cfg.patch_size != CLIP_GRID:  # type: ignore[operator]  # ints in practice
             raise ValueError(f"vision tower must give a {CLIP_GRID}x{CLIP_GRID} patch grid")
         self.vision_tower = CLIPVisionModel(vision_cfg)
         self.projector = build_projector(config.projector, vision_cfg.hidden_size, llm_cfg.hidden_size)
@@ -94,9 +94,12 @@ class DynamicVLM(nn.Module):
         self.register_buffer("pixel_std", torch.tensor(config.image_std, dtype=torch.float32).view(1, 3, 1, 1),
                              persistent=False)
 
+    pixel_mean: torch.Tensor
+    pixel_std: torch.Tensor
+
     @property
     def device(self) -> torch.device:
-        return self.projector[0].weight.device if isinstance(self.projector, nn.Sequential) else self.projector.weight.device
+        return next(self.projector.parameters()).device
 
     @property
     def dtype(self) -> torch.dtype:

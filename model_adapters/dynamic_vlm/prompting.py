@@ -37,7 +37,9 @@ def video_text(timestamps: List[float], labels: str) -> tuple:
 def render(request: Request, system_prompt: str, labels: str = "counter") -> ChatPrompt:
     if labels not in LABELS:
         raise ValueError(f"timestamps must be one of {LABELS}, got {labels!r}")
-    user, frames, names = [], [], []
+    user: List[str] = []
+    frames: List[np.ndarray] = []
+    names: List[str] = []
     if request.system:
         user.append(request.system + "\n")
     for part in request.parts:

@@ -91,4 +91,4 @@ def test_test_split_submission(cli, tmp_path, jsonl):
 
 def test_without_a_pinned_revision_the_hf_cache_is_not_used():
     with pytest.raises(DataError, match="no pinned revision of MLVU/MVLU is known"):
-        MLVU().load(None).samples
+        MLVU().load(None)

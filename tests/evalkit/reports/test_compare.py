@@ -53,3 +53,29 @@ def test_differently_judged_runs_are_refused(cli, tmp_path, jsonl, monkeypatch):
             cli("judge", cli.output / name, "--judge-model", judge, "--base-url", server.base_url)
     code, out = cli("compare", cli.output / "j1", cli.output / "j2")
     assert code == 2 and "scored differently" in out and "judge_model" in out
+
+
+def test_judged_runs_are_compared_on_judge_scores(cli, tmp_path, jsonl, monkeypatch):
+    """Open-ended QA: the per-sample value is the primary judge's 0-5 score; the test is a paired
+    sign-flip permutation. The local judge gives 5 when the answer is in the reply, else 0."""
+    from evalkit.judge.server import MockJudgeServer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    ids = [f"msvd_qa_{v}_{k}" for v in range(2) for k in range(2)]  # answers: grey, yes, grey, yes
+    replies = {"ja": ["grey", "no", "blue", "no"], "jb": ["grey", "yes", "grey", "yes"]}
+    with MockJudgeServer() as server:
+        for name, texts in replies.items():
+            resp = jsonl(tmp_path / f"{name}.jsonl", [{"id": i, "response": t} for i, t in zip(ids, texts)])
+            cli.run("--task", "msvd_qa", "--data", "sample", "--model", "replay", "--model-args", f"responses={resp}",
+                    name=name)
+            assert cli("judge", cli.output / name, "--judge-model", "gpt-4o-mini-2024-07-18",
+                       "--base-url", server.base_url)[0] == 0
+    code, out = cli("compare", cli.output / "ja", cli.output / "jb", "--json", cli.output / "cmp.json")
+    assert code == 0, out
+    (r,) = json.loads((cli.output / "cmp.json").read_text())
+    assert r["metric"] == "judge score (0-5)" and r["test"] == "paired sign-flip permutation"
+    # A scores 5, 0, 0, 0 (mean 1.25); B scores 5 on all four: three better, none worse
+    assert (r["n_paired"], r["a"], r["b"], r["delta"]) == (4, 1.25, 5.0, 3.75)
+    assert (r["n_better"], r["n_worse"]) == (3, 0)
+    assert 0 < r["p_value"] <= 0.25
+    assert "3 up / 0 down" in out

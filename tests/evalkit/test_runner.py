@@ -1,0 +1,83 @@
+"""The run loop's advertised paths: a failing sample inside a batch, decoding without prefetch,
+and a rerun whose frame sampling changed."""
+import json
+from dataclasses import dataclass
+from typing import List
+
+from evalkit.errors import SampleError
+from evalkit.media.sampling import SamplingSpec
+from evalkit.model import ModelAdapter
+from evalkit.model_adapters.baselines import RandomChoice
+from evalkit.registry import MODELS
+from evalkit.task import Request
+
+
+@dataclass
+class FlakyArgs:
+    bad: str = "002-2"
+    batch_size: int = 4
+
+
+class Flaky(ModelAdapter):
+    """Answers 'A' in batches, but any batch holding the ``bad`` sample raises for the batch."""
+
+    name = "flaky-test"
+    description = "test adapter"
+    Args = FlakyArgs
+    needs_media = False
+    calls: List[List[str]] = []
+
+    def __init__(self, args: FlakyArgs, seed: int = 0):
+        super().__init__(args, seed)
+        self.batch_size = args.batch_size
+
+    def sampling(self):
+        return None
+
+    def generate(self, requests: List[Request]) -> List[str]:
+        Flaky.calls.append([r.id for r in requests])
+        if any(r.id == self.args.bad for r in requests):
+            raise SampleError(f"cannot answer {self.args.bad}")
+        return ["A" for _ in requests]
+
+
+MODELS.register("flaky-test", Flaky)
+
+
+def records(cli, name="r", task="videomme"):
+    return [json.loads(x) for x in (cli.output / name / task / "predictions.jsonl").read_text().splitlines()]
+
+
+def test_one_failing_sample_in_a_batch_fails_alone(cli):
+    Flaky.calls.clear()
+    code, out = cli.run("--task", "videomme", "--data", "sample", "--model", "flaky-test")
+    assert code == 0, out
+    recs = records(cli)
+    assert [r["id"] for r in recs if r["error"]] == ["002-2"] and "cannot answer 002-2" in recs[4]["error"]
+    assert all(r["response"] == "A" for r in recs if not r["error"])
+    # the failing batch of four was answered again one by one; the other batches stayed whole
+    assert Flaky.calls[:2] == [["001-1", "001-2", "001-3", "002-1"], ["002-2", "002-3", "003-1", "003-2"]]
+    assert Flaky.calls[2:6] == [["002-2"], ["002-3"], ["003-1"], ["003-2"]]
+    assert Flaky.calls[6:] == [["003-3", "004-1", "004-2", "004-3"]]
+    results = json.loads((cli.output / "r" / "results.json").read_text())["tasks"]["videomme"]
+    assert results["n_failed"] == 1
+
+
+def test_decoding_without_prefetch_gives_the_same_records(cli):
+    args = ("--task", "videomme", "--data", "sample", "--model", "random", "--model-args", "decode=true,max_frames=4")
+    assert cli.run(*args, "--prefetch", "0", name="inline")[0] == 0
+    assert cli.run(*args, name="ahead")[0] == 0
+    inline, ahead = records(cli, "inline"), records(cli, "ahead")
+    assert len(inline) == 12 and inline == ahead
+    assert all(r["media"]["n_frames"] == len(r["media"]["frame_indices"]) <= 4 for r in inline)
+
+
+def test_rerun_with_changed_sampling_is_refused(cli, monkeypatch):
+    args = ("--task", "videomme", "--data", "sample", "--model", "random", "--model-args", "decode=true,max_frames=4")
+    assert cli.run(*args)[0] == 0
+    before = (cli.output / "r" / "videomme" / "predictions.jsonl").read_bytes()
+    # same configuration, but the adapter now asks for frames of another size (e.g. a new checkpoint)
+    monkeypatch.setattr(RandomChoice, "sampling", lambda self: SamplingSpec(max_frames=4, size=(224, 224)))
+    code, out = cli.run(*args)
+    assert code == 2 and "exists with a different configuration" in out and "sampling:" in out
+    assert (cli.output / "r" / "videomme" / "predictions.jsonl").read_bytes() == before
