@@ -1,18 +1,20 @@
 """evalkit: benchmark evaluation harness for video and multi-image LLMs.
 
 The public API: tasks and model adapters are plugins (see :mod:`evalkit.task`,
-:mod:`evalkit.model`), registered in :data:`TASKS` and :data:`MODELS`.
+:mod:`evalkit.model`), registered in :data:`TASKS` and :data:`MODELS`; the files a run writes
+have typed shapes in :mod:`evalkit.schema`. docs/architecture.md shows the data flow.
 """
 __version__ = "0.1.0"
 
 from .errors import ConfigError, DataError, EvalkitError, MediaError, SampleError
 from .media.sampling import SamplingSpec
-from .model import ModelAdapter
-from .registry import MODELS, TASKS
-from .task import ImagePart, Parsed, Request, Sample, Task, VideoPart
+from .model import AdapterCommand, ModelAdapter
+from .registry import COMMANDS, MODELS, TASKS
+from .task import ImagePart, OfficialRef, Parsed, Request, Sample, Task, TaskData, VideoPart
 
 __all__ = [
-    "__version__", "TASKS", "MODELS", "Task", "Sample", "Request", "Parsed", "VideoPart",
-    "ImagePart", "ModelAdapter", "SamplingSpec", "EvalkitError", "ConfigError", "DataError",
+    "__version__", "TASKS", "MODELS", "COMMANDS", "Task", "TaskData", "Sample", "Request", "Parsed",
+    "OfficialRef", "VideoPart", "ImagePart", "ModelAdapter", "AdapterCommand", "SamplingSpec",
+    "EvalkitError", "ConfigError", "DataError",
     "MediaError", "SampleError",
 ]
