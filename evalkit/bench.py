@@ -77,11 +77,11 @@ def run_bench(tasks: List[str], model: str, model_args: str, data: str, limit: i
 
 
 def bench_table(rows: List[Dict]):
-    from rich.table import Table
+    from .reports.fit import add_columns, table as new_table
 
-    table = Table(title="per-sample stage times (seconds) and peak memory")
-    for col in ("mode", "samples", "decode", "model", "wall", "wall / slower stage", "peak RSS MB", "CUDA peak MB"):
-        table.add_column(col, justify="left" if col == "mode" else "right")
+    table = new_table("per-sample stage times (seconds) and peak memory")
+    add_columns(table, ("mode", "samples", "decode", "model", "wall", "wall / slower stage", "peak RSS MB",
+                        "CUDA peak MB"))
     for r in rows:
         table.add_row(r["mode"], str(r["n"]), f"{r['decode_per_sample']:.3f}", f"{r['model_per_sample']:.3f}",
                       f"{r['wall_per_sample']:.3f}", f"{r['wall_over_slower_stage']:.2f}", f"{r['peak_rss_mb']:.0f}",

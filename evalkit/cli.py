@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from rich.console import Console
 from rich.progress import (
@@ -16,21 +17,36 @@ from rich.text import Text
 from .errors import ConfigError, EvalkitError
 from .registry import COMMANDS, MODELS, TASKS
 
-EXAMPLES = """examples:
-  evalkit run --task videomme --data sample --model random
-  evalkit run --task videomme,videomme_w_subtitle --data /data/Video-MME --model dynamic-vlm --model-args preset=tiny
-  evalkit run --task videomme --data sample --model replay --model-args responses=responses.jsonl
-  evalkit score results/runs/<run>
-  evalkit export results/runs/<run> --task videomme --format official
-  evalkit judge results/runs/<run> --judge-model gpt-4o-mini-2024-07-18 --base-url http://localhost:8000/v1
-  evalkit leaderboard results/runs --format html --out board.html
-  evalkit compare results/runs/<run A> results/runs/<run B>
-  evalkit table --paper 3 results/runs
-  evalkit sweep --task videomme --data sample --model dynamic-vlm --model-args preset=tiny \\
-      --grid tokens_per_frame=36,64,100 --grid max_visual_tokens=4000,8000
-  evalkit tokens --duration 30 600 3600
-  evalkit bench --task videomme --model dynamic-vlm --model-args preset=tiny
-"""
+EXAMPLES: Dict[str, Tuple[str, ...]] = {
+    "run": ("evalkit run --task videomme --data sample --model random",
+            "evalkit run --task videomme,videomme_w_subtitle --data /data/Video-MME --model dynamic-vlm \\\n"
+            "    --model-args checkpoint=/ckpt/ByteVideoLLM-14B,tokenizer=/ckpt/Qwen2.5-14B-Instruct",
+            "evalkit run --task videomme --data sample --model replay --model-args responses=responses.jsonl"),
+    "score": ("evalkit score results/runs/<run>", "evalkit score results/runs/<run> --breakdown"),
+    "export": ("evalkit export results/runs/<run> --task videomme --format official",
+               "evalkit export results/runs/<run> --task egoschema --fill-unparsed 0"),
+    "bench": ("evalkit bench --task videomme --model dynamic-vlm --model-args preset=tiny",),
+    "judge": ("evalkit judge results/runs/<run> --judge-model gpt-4o-mini-2024-07-18 --base-url http://localhost:8000/v1",),
+    "judge-bench": ("evalkit judge-bench --latency 0.25 --n 48 --concurrency 8",),
+    "leaderboard": ("evalkit leaderboard results/runs", "evalkit leaderboard results/runs --format html --out board.html"),
+    "compare": ("evalkit compare results/runs/<run A> results/runs/<run B>",
+                "evalkit compare results/runs/<run A> results/runs/<run B> --protocol strict --json cmp.json"),
+    "table": ("evalkit table --paper 3 results/runs", "evalkit table --paper 6 results/runs --format latex"),
+    "sweep": ("evalkit sweep --task videomme --data sample --model dynamic-vlm --model-args preset=tiny \\\n"
+              "    --grid tokens_per_frame=36,64,100 --grid max_visual_tokens=4000,8000",),
+    "demo": ("evalkit demo",),
+    "tasks": ("evalkit tasks", "evalkit tasks --verbose"),
+    "models": ("evalkit models",),
+}
+MAIN_EXAMPLES = ("run", "score", "compare", "leaderboard", "demo")
+
+
+def examples(*commands: str) -> str:
+    """An epilog listing the examples of ``commands``."""
+    lines = [line for c in commands for line in EXAMPLES.get(c, ())]
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines) if lines else ""
+
+
 
 
 class RateColumn(ProgressColumn):
@@ -50,7 +66,7 @@ def make_progress(console: Console, *extra: ProgressColumn) -> Progress:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
-    from .reports.summary import summary_table
+    from .reports.summary import summary
     from .results import score_run
     from .runner import RunConfig, Runner
 
@@ -65,22 +81,24 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         console.print("[bold red]model has random weights (untrained): its scores are meaningless[/]")
     with make_progress(console) as progress:
         run = runner.execute(progress)
+    for note in runner.notes:
+        console.print(note, highlight=False)
     if runner.world > 1:
         console.print(f"rank {runner.rank}/{runner.world} done; score with: evalkit score {run.path}")
         return 0
     results = score_run(run)
-    console.print(summary_table(results))
+    console.print(summary(results, console))
     console.print(f"run dir: {run.path}")
     return 0
 
 
 def cmd_score(args: argparse.Namespace, console: Console) -> int:
-    from .reports.summary import breakdown_table, summary_table
+    from .reports.summary import breakdown_table, summary
     from .results import score_run
     from .store import RunDir
 
     results = score_run(RunDir(Path(args.run)))
-    console.print(summary_table(results))
+    console.print(summary(results, console))
     if args.breakdown:
         for name, res in results["tasks"].items():
             for key in res["breakdown"]:
@@ -125,7 +143,7 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
 def cmd_judge(args: argparse.Namespace, console: Console) -> int:
     from .judge.client import JudgeConfig
     from .judge.step import judge_run, judged_tasks
-    from .reports.summary import summary_table
+    from .reports.summary import summary
     from .results import score_run
     from .store import RunDir
 
@@ -157,7 +175,7 @@ def cmd_judge(args: argparse.Namespace, console: Console) -> int:
                       f"{st.failures} judge failures, {st.prompt_tokens}+{st.completion_tokens} tokens, "
                       f"est. cost {'unknown (give --price-in/--price-out)' if cost is None else f'${cost:.4f}'}",
                       highlight=False)
-    console.print(summary_table(score_run(run)))
+    console.print(summary(score_run(run), console))
     return 0
 
 
@@ -165,15 +183,13 @@ def cmd_judge_bench(args: argparse.Namespace, console: Console) -> int:
     import tempfile
     import time
 
-    from rich.table import Table
-
     from .judge.client import JudgeConfig, JudgeItem, judge_items
     from .judge.server import MockJudgeServer
+    from .reports.fit import add_columns, table as new_table
 
     items = [JudgeItem(str(i), {"question": f"question {i}?", "answer": "yes", "pred": f"answer {i}"}) for i in range(args.n)]
-    table = Table(title=f"judge throughput vs a local server with {args.latency:.3f} s latency, {args.n} items")
-    for col in ("concurrency", "wall s", "calls/s", "speed-up", "ideal", "speed-up / ideal"):
-        table.add_column(col, justify="right")
+    table = new_table(f"judge throughput vs a local server with {args.latency:.3f} s latency, {args.n} items")
+    add_columns(table, ("concurrency", "wall s", "calls/s", "speed-up", "ideal", "speed-up / ideal"), left=0)
     base = None
     with MockJudgeServer(latency_s=args.latency) as server, tempfile.TemporaryDirectory() as tmp:
         for c in (1, args.concurrency):
@@ -198,45 +214,26 @@ def emit(text: str, out: Optional[str], console: Console) -> None:
 
 
 def cmd_leaderboard(args: argparse.Namespace, console: Console) -> int:
-    from .reports.leaderboard import build, render, terminal_table
+    from .reports.leaderboard import build, render, terminal_view
 
     board = build(args.runs)
     if args.format == "terminal":
-        console.print(terminal_table(board))
+        console.print(terminal_view(board, console))
     else:
         emit(render(board, args.format), args.out, console)
     return 0
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    from rich.table import Table
+    from .reports.compare import compare_runs, comparison_view
 
-    from .reports.compare import compare_runs
-
-    rows = compare_runs(args.run_a, args.run_b, [t for t in (args.task or "").split(",") if t] or None, args.seed)
+    rows = compare_runs(args.run_a, args.run_b, [t for t in (args.task or "").split(",") if t] or None, args.seed,
+                        args.protocol)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
     for r in rows:
-        table = Table(title=f"{r['task']}: B - A on {r['n_paired']} paired samples ({r['metric']}, {r['test']})")
-        for col in ("group", "n", "A", "B", "delta", "95% CI", "p", "flips A->B"):
-            table.add_column(col, justify="left" if col == "group" else "right")
-        groups = [("overall", r)] + [(f"{k}={g}", v) for k, gs in r["breakdown"].items() for g, v in gs.items()]
-        for label, c in groups:
-            flips = (f"{c['n_wrong_to_right']} up / {c['n_right_to_wrong']} down" if "n_wrong_to_right" in c
-                     else f"{c['n_better']} up / {c['n_worse']} down")
-            ci = c["ci95"]
-            table.add_row(label, str(c["n_paired"]), _num(c["a"]), _num(c["b"]), _num(c["delta"], signed=True),
-                          f"{ci[0]:+.2f}..{ci[1]:+.2f}" if ci else "-", f"{c['p_value']:.4g}", flips)
-        console.print(table)
-        if r["sampling_a"] != r["sampling_b"]:
-            console.print(f"[yellow]note:[/] frame sampling differs: A {r['sampling_a']} vs B {r['sampling_b']}")
-        if r["n_only_a"] or r["n_only_b"]:
-            console.print(f"[yellow]note:[/] {r['n_only_a']} samples only in A, {r['n_only_b']} only in B (not compared)")
+        console.print(comparison_view(r, console))
     return 0
-
-
-def _num(x, signed: bool = False) -> str:
-    return "-" if x is None else (f"{x:+.2f}" if signed else f"{x:.2f}")
 
 
 def cmd_table(args: argparse.Namespace, console: Console) -> int:
@@ -255,6 +252,14 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
                        Path(args.output), args.name, args.seed, progress)
     df = sweep_table(df, tasks, MODELS.get(args.model).sweep_headings)
     console.print(df.to_markdown(index=False, disable_numparse=True), highlight=False, soft_wrap=True)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, console: Console) -> int:
+    from .demo import run_demo
+
+    Path(args.output).mkdir(parents=True, exist_ok=True)
+    run_demo(console, Path(args.output), args.model, args.model_args, make_progress)
     return 0
 
 
@@ -287,11 +292,17 @@ def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evalkit", description="Evaluate video LLMs on benchmarks, scored like the official scripts.",
-                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
+                                     epilog=examples(*MAIN_EXAMPLES), formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run a model on tasks (resumes an existing run dir)", epilog=EXAMPLES,
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    def add(name: str, help: str, own: Tuple[str, ...] = ()) -> argparse.ArgumentParser:
+        """A subcommand whose --help ends with its own examples."""
+        if own:
+            EXAMPLES[name] = own
+        return commands.add_parser(name, help=help, epilog=examples(name),
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    run = add("run", "run a model on tasks (resumes an existing run dir)")
     run.add_argument("--task", required=True, help="task name(s), comma-separated (see `evalkit tasks`)")
     run.add_argument("--model", required=True, help="model adapter (see `evalkit models`)")
     run.add_argument("--model-args", default="", help="adapter arguments k=v,k2=v2 (unknown keys are errors)")
@@ -305,12 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--decode-workers", type=int, default=2, help="decoding threads (default 2)")
     run.set_defaults(func=cmd_run)
 
-    score = sub.add_parser("score", help="(re)score a run from its saved responses")
+    score = add("score", "(re)score a run from its saved responses")
     score.add_argument("run", help="run dir")
     score.add_argument("--breakdown", action="store_true", help="also print per-category tables")
     score.set_defaults(func=cmd_score)
 
-    export = sub.add_parser("export", help="write a benchmark's own submission/scorer file")
+    export = add("export", "write a benchmark's own submission/scorer file")
     export.add_argument("run", help="run dir")
     export.add_argument("--task", required=True)
     export.add_argument("--format", default="official")
@@ -320,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "(EgoSchema Kaggle CSV: 0-4); recorded beside the export")
     export.set_defaults(func=cmd_export)
 
-    bench = sub.add_parser("bench", help="decode/model/wall time per sample with and without prefetch, peak memory")
+    bench = add("bench", "decode/model/wall time per sample with and without prefetch, peak memory")
     bench.add_argument("--task", default="videomme")
     bench.add_argument("--model", default="dynamic-vlm")
     bench.add_argument("--model-args", default="preset=tiny")
@@ -330,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", help="also write the figures to this JSON file")
     bench.set_defaults(func=cmd_bench)
 
-    judge = sub.add_parser("judge", help="GPT-judge a run's open-ended answers (any OpenAI-compatible endpoint)")
+    judge = add("judge", "GPT-judge a run's open-ended answers (any OpenAI-compatible endpoint)")
     judge.add_argument("run", help="run dir")
     judge.add_argument("--judge-model", required=True, help="dated snapshot, e.g. gpt-3.5-turbo-0613 or gpt-4o-2024-08-06")
     judge.add_argument("--base-url", help="OpenAI-compatible endpoint (default: the openai client's); key from "
@@ -348,34 +359,35 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("--price-out", type=float, help="USD per million output tokens")
     judge.set_defaults(func=cmd_judge)
 
-    jbench = sub.add_parser("judge-bench", help="judge throughput at concurrency 1 and N against a local server")
+    jbench = add("judge-bench", "judge throughput at concurrency 1 and N against a local server")
     jbench.add_argument("--latency", type=float, default=0.2, help="server latency per call, seconds")
     jbench.add_argument("--n", type=int, default=32, help="items")
     jbench.add_argument("--concurrency", type=int, default=8)
     jbench.set_defaults(func=cmd_judge_bench)
 
-    lb = sub.add_parser("leaderboard", help="runs x tasks table (headline metric with 95%% CI)")
+    lb = add("leaderboard", "runs x tasks table (headline metric with 95%% CI)")
     lb.add_argument("runs", nargs="+", help="run dirs, or a folder of runs (e.g. results/runs)")
     lb.add_argument("--format", default="terminal", choices=("terminal", "markdown", "csv", "latex", "html"))
     lb.add_argument("--out", help="write to this file instead of stdout")
     lb.set_defaults(func=cmd_leaderboard)
 
-    cmp_ = sub.add_parser("compare", help="paired comparison of two runs (bootstrap CI, exact McNemar)")
+    cmp_ = add("compare", "paired comparison of two runs (bootstrap CI, exact McNemar)")
     cmp_.add_argument("run_a")
     cmp_.add_argument("run_b")
     cmp_.add_argument("--task", help="task(s) to compare (default: all shared)")
     cmp_.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    cmp_.add_argument("--protocol", help="compare under this protocol (default: each task's headline, official)")
     cmp_.add_argument("--json", help="also write the statistics to this JSON file")
     cmp_.set_defaults(func=cmd_compare)
 
-    tab = sub.add_parser("table", help="a paper table (2, 3, 4, 6) with the paper's rows and your runs")
+    tab = add("table", "a paper table (2, 3, 4, 6) with the paper's rows and your runs")
     tab.add_argument("--paper", required=True, choices=("2", "3", "4", "6"))
     tab.add_argument("runs", nargs="*", help="run dirs or folders of runs to add as rows")
     tab.add_argument("--format", default="markdown", choices=("markdown", "latex"))
     tab.add_argument("--out", help="write to this file instead of stdout")
     tab.set_defaults(func=cmd_table)
 
-    sw = sub.add_parser("sweep", help="one resumable run per grid point over model args, tabulated")
+    sw = add("sweep", "one resumable run per grid point over model args, tabulated")
     sw.add_argument("--task", required=True)
     sw.add_argument("--model", required=True)
     sw.add_argument("--model-args", default="", help="fixed model args")
@@ -391,21 +403,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name in COMMANDS.names():  # subcommands contributed by model adapter packages
         command = COMMANDS.get(name)
-        contributed = sub.add_parser(name, help=command.help)
+        contributed = add(name, command.help, command.examples)
         command.add_arguments(contributed)
         contributed.set_defaults(func=command.run)
 
-    tasks = sub.add_parser("tasks", help="list tasks (--verbose: protocols and official upstream references)")
+    demo = add("demo", "the tiny untrained Dynamic-VLM vs a random baseline on the bundled sample, compared")
+    demo.add_argument("--output", default="results/runs", help="root folder of the two demo runs")
+    demo.add_argument("--model", default="dynamic-vlm", help="the model compared with the random baseline")
+    demo.add_argument("--model-args", default="preset=tiny")
+    demo.set_defaults(func=cmd_demo)
+
+    tasks = add("tasks", "list tasks (--verbose: protocols and official upstream references)")
     tasks.add_argument("--verbose", "-v", action="store_true", help="each task's protocols, official rule and reference")
     tasks.set_defaults(func=cmd_tasks)
-    sub.add_parser("models", help="list model adapters").set_defaults(func=lambda a, c: cmd_list(MODELS, c))
+    add("models", "list model adapters").set_defaults(func=lambda a, c: cmd_list(MODELS, c))
     return parser
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    # logs and pipes get a fixed width wide enough for the summary tables
-    console = Console(width=None if sys.stdout.isatty() else 120)
+    # a terminal (or $COLUMNS) sets the width; logs and pipes get 120 columns
+    console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120)
     try:
         return args.func(args, console)
     except EvalkitError as exc:

@@ -16,10 +16,11 @@ def cache_dir() -> Path:
 
 
 def samples_root() -> Path:
-    """The bundled samples (inside the installed evalkit.tasks package)."""
+    """The bundled samples (inside the installed evalkit.tasks package; a folder name that is not
+    an identifier, so Python and setuptools never take the data folders for packages)."""
     import evalkit.tasks
 
-    return Path(evalkit.tasks.__file__).resolve().parent / "samples"
+    return Path(evalkit.tasks.__file__).resolve().parent / "sample-data"
 
 
 def parse_data_arg(value: Optional[str], tasks: list) -> Dict[str, Optional[str]]:

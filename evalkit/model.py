@@ -14,7 +14,7 @@ import dataclasses
 import typing
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 from .errors import ConfigError
 from .media.sampling import SamplingSpec
@@ -86,6 +86,7 @@ class AdapterCommand:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, Any], int]  # (parsed args, rich Console) -> exit code
+    examples: Tuple[str, ...] = ()  # command lines shown at the end of its --help
 
 
 class ModelAdapter(ABC):

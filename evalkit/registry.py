@@ -14,9 +14,11 @@ from .errors import ConfigError
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """A ' Did you mean X?' suffix for an unknown name, or ''."""
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
-    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    """A ' Did you mean X?' suffix for an unknown name, or '' (case does not count: 'VideoMME'
+    suggests 'videomme')."""
+    by_lower: Dict[str, str] = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    return f" Did you mean {' or '.join(repr(by_lower[c]) for c in close)}?" if close else ""
 
 
 class Registry:

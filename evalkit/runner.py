@@ -56,10 +56,17 @@ class RunConfig:
         }
 
     def name(self) -> str:
+        """--run-name, or ``<model>_<first task>[+<more>]_<config hash>`` (a run dir made under
+        the longer ``<model>_<all tasks>_<hash>`` name of earlier versions is still resumed)."""
         if self.run_name:
             return self.run_name
         digest = hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:8]
-        return f"{self.model}_{'+'.join(self.tasks)}_{digest}"
+        more = f"+{len(self.tasks) - 1}" if len(self.tasks) > 1 else ""
+        short = f"{self.model}_{self.tasks[0]}{more}_{digest}"
+        legacy = f"{self.model}_{'+'.join(self.tasks)}_{digest}"
+        if not (self.output / short).exists() and (self.output / legacy / "run.json").exists():
+            return legacy
+        return short
 
 
 def git_sha() -> Optional[str]:
@@ -124,6 +131,7 @@ class Runner:
         self.model: ModelAdapter = model_cls.from_cli(config.model_args, seed=config.seed)
         self.spec = self.model.sampling()  # what the media stage applies to every sample
         self.run = RunDir(config.output / config.name())
+        self.notes: List[str] = []  # resumed or partial tasks, said after the run
 
     # --- run.json ---------------------------------------------------------------------------
 
@@ -227,6 +235,8 @@ class Runner:
         rank = self.rank if self.world > 1 else None
         done = self.run.done_ids(name, rank)
         pending = [(i, s) for i, s in mine if s.id not in done]
+        if len(mine) > len(pending):
+            self.notes.append(f"{name}: resumed: {len(mine) - len(pending)} of {len(mine)} already done in {self.run.path}")
         bar = progress.add_task(name, total=len(mine), completed=len(mine) - len(pending)) if progress else None
         batch_size = max(1, self.model.batch_size)
         self.run.task_dir(name).mkdir(parents=True, exist_ok=True)
@@ -277,7 +287,12 @@ class Runner:
             progress.advance(bar)
 
     def execute(self, progress=None) -> RunDir:
+        """Run every task's pending samples; what a user should know afterwards is in ``notes``."""
         self.prepare_dir()
         for name in self.tasks:
             self.run_task(name, progress)
+            full = len(self.loaded[name].samples)
+            if self.config.limit and self.config.limit < full:
+                self.notes.append(f"{name}: partial run: {self.config.limit} of {full} samples (--limit); rerun with "
+                                  f"a larger or no --limit and the same --run-name to finish it")
         return self.run

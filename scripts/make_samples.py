@@ -1,4 +1,4 @@
-"""Regenerate the bundled sample datasets in tasks/samples/ (synthetic, in the upstream layouts).
+"""Regenerate the bundled sample datasets in tasks/sample-data/ (synthetic, in the upstream layouts).
 
 Run from the repository root: ``python scripts/make_samples.py``. The videos are tiny flat-grey
 clips (see evalkit.media.synthetic); the questions are synthetic too. They exist so every code
@@ -18,7 +18,7 @@ from PIL import Image
 
 from evalkit.media.synthetic import write_srt, write_video
 
-ROOT = Path(__file__).resolve().parent.parent / "tasks" / "samples"
+ROOT = Path(__file__).resolve().parent.parent / "tasks" / "sample-data"
 
 # (video_id, videoID, seconds, fps, duration label, domain, sub_category, subtitles?)
 VIDEOMME_VIDEOS = [

@@ -11,28 +11,32 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+
 from ..errors import ConfigError
 from ..judge.step import load_judgements
 from ..registry import TASKS
 from ..results import COMPARABILITY_KEYS as SIGNATURE_KEYS
-from ..results import score_run
+from ..results import rescore, score_run
 from ..schema import RunResults
 from ..scoring.metrics import groups_of
 from ..scoring.paired import mcnemar_exact, paired_bootstrap_ci, paired_permutation_p
 from ..store import RunDir
+from .fit import add_columns, first_fitting, table, with_legend
 
 
 def signature(task_result: Mapping[str, Any]) -> Dict[str, Any]:
     return {k: task_result.get(k) for k in SIGNATURE_KEYS}
 
 
-def _scored(run: RunDir, task: str, results: RunResults, judged: bool) -> Dict[str, Dict[str, Any]]:
-    """Per-sample headline values: correctness (0/1) or, for judged tasks, the judge score."""
-    res = results["tasks"][task]
+def _scored(run: RunDir, task: str, res: Mapping[str, Any], judged: bool) -> Dict[str, Dict[str, Any]]:
+    """Per-sample values under the compared protocol result ``res``: correctness (0/1), read by
+    the current extraction code, or, for judged tasks, the judge's score."""
     out = {}
     judge = res.get("judge_model")
     verdicts = load_judgements(run, task).get(judge, {}) if judged and judge else {}
-    for r in run.records(task):
+    for r in rescore(TASKS.get(task)(), run.records(task)):
         value: Optional[float]
         if judged:
             v = verdicts.get(r["id"])
@@ -43,15 +47,27 @@ def _scored(run: RunDir, task: str, results: RunResults, judged: bool) -> Dict[s
     return out
 
 
+def protocol_result(results: RunResults, task: str, protocol: Optional[str]) -> Mapping[str, Any]:
+    """The task's result under ``protocol`` (None: its headline protocol)."""
+    res = results["tasks"][task]
+    if protocol is None:
+        return res
+    if protocol not in res["by_protocol"]:
+        raise ConfigError(f"{task} has no protocol {protocol!r}; it has {', '.join(res['by_protocol'])}")
+    return {**res["by_protocol"][protocol], "dataset_revision": res["dataset_revision"],
+            "annotations_sha256": res["annotations_sha256"]}
+
+
 def compare_task(run_a: RunDir, run_b: RunDir, task: str, res_a: RunResults, res_b: RunResults,
-                 seed: int = 0) -> Dict[str, Any]:
-    sig_a, sig_b = signature(res_a["tasks"][task]), signature(res_b["tasks"][task])
+                 seed: int = 0, protocol: Optional[str] = None) -> Dict[str, Any]:
+    pick_a, pick_b = protocol_result(res_a, task, protocol), protocol_result(res_b, task, protocol)
+    sig_a, sig_b = signature(pick_a), signature(pick_b)
     if sig_a != sig_b:
         diff = ", ".join(f"{k}: {sig_a[k]!r} vs {sig_b[k]!r}" for k in SIGNATURE_KEYS if sig_a[k] != sig_b[k])
         raise ConfigError(f"{task}: the runs are scored differently ({diff}); not comparable")
     plugin = TASKS.get(task)
     judged = plugin.judged
-    a, b = _scored(run_a, task, res_a, judged), _scored(run_b, task, res_b, judged)
+    a, b = _scored(run_a, task, pick_a, judged), _scored(run_b, task, pick_b, judged)
     shared = [i for i in a if i in b]
     if not shared:
         raise ConfigError(f"{task}: the runs share no sample ids")
@@ -95,7 +111,8 @@ def compare_values(a: List[float], b: List[float], clusters: List[Any], judged: 
     return out
 
 
-def compare_runs(path_a: str, path_b: str, tasks: Optional[List[str]] = None, seed: int = 0) -> List[Dict[str, Any]]:
+def compare_runs(path_a: str, path_b: str, tasks: Optional[List[str]] = None, seed: int = 0,
+                 protocol: Optional[str] = None) -> List[Dict[str, Any]]:
     run_a, run_b = RunDir(Path(path_a)), RunDir(Path(path_b))
     res_a, res_b = score_run(run_a), score_run(run_b)
     common = [t for t in res_a["tasks"] if t in res_b["tasks"]]
@@ -106,4 +123,60 @@ def compare_runs(path_a: str, path_b: str, tasks: Optional[List[str]] = None, se
         common = tasks
     if not common:
         raise ConfigError(f"{path_a} and {path_b} share no task")
-    return [compare_task(run_a, run_b, t, res_a, res_b, seed) for t in common]
+    return [compare_task(run_a, run_b, t, res_a, res_b, seed, protocol) for t in common]
+
+
+def comparison_view(r: Dict[str, Any], console: Console, breakdowns: bool = True) -> RenderableType:
+    """One task's comparison in the widest layout that fits: one table of the overall and every
+    breakdown group; or one table per breakdown key (group values without the key)."""
+    title = f"{r['task']}: B - A on {r['n_paired']} paired samples ({r['metric']}, {r['test']})"
+    headers = ("n", "A", "B", "delta", "95% CI", "p", "flips up/down")
+
+    digits = 2 if r["metric"].startswith("judge") else 1  # judge scores 0-5, accuracies in percent
+
+    def cells(c: Dict[str, Any]) -> List[str]:
+        ups, downs = (c["n_wrong_to_right"], c["n_right_to_wrong"]) if "n_wrong_to_right" in c else (c["n_better"], c["n_worse"])
+        ci = c["ci95"]
+        return [str(c["n_paired"]), _num(c["a"], digits), _num(c["b"], digits), _num(c["delta"], digits, signed=True),
+                f"{ci[0]:+.{digits}f}..{ci[1]:+.{digits}f}" if ci else "-", f"{c['p_value']:.3g}", f"{ups}/{downs}"]
+
+    def one() -> Table:
+        t = table(title)
+        add_columns(t, ("group", *headers))
+        t.add_row("overall", *cells(r))
+        for key, groups in (r["breakdown"] if breakdowns else {}).items():
+            for g, c in groups.items():
+                t.add_row(f"{key}={g}", *cells(c))
+        return t
+
+    def per_key() -> RenderableType:
+        overall = table(title)
+        add_columns(overall, ("group", *headers))
+        overall.add_row("overall", *cells(r))
+        parts: List[RenderableType] = [overall]
+        for key, groups in (r["breakdown"] if breakdowns else {}).items():
+            t = table(f"by {key}")
+            add_columns(t, (key, *headers))
+            for g, c in groups.items():
+                t.add_row(g, *cells(c))
+            parts.append(t)
+        return Group(*parts)
+
+    notes = []
+    if r["sampling_a"] != r["sampling_b"]:
+        notes.append(f"note: frame sampling differs: A {sampling_text(r['sampling_a'])}, "
+                     f"B {sampling_text(r['sampling_b'])}")
+    if r["n_only_a"] or r["n_only_b"]:
+        notes.append(f"note: {r['n_only_a']} samples only in A, {r['n_only_b']} only in B (not compared)")
+    return with_legend(first_fitting(console, [one, per_key]), notes)
+
+
+def _num(x: Optional[float], digits: int, signed: bool = False) -> str:
+    return "-" if x is None else (f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}")
+
+
+def sampling_text(spec: Optional[Dict[str, Any]]) -> str:
+    if not spec:
+        return "no pixels"
+    size = f", {spec['size'][0]}x{spec['size'][1]} px" if spec.get("size") else ""
+    return f"up to {spec['max_frames']} frames{size}"

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import pandas as pd
+from rich.console import Console, RenderableType
+from rich.table import Table
 
 from ..errors import ConfigError
 from ..results import COMPARABILITY_KEYS
 from ..store import RESULTS_JSON
+from .fit import Abbreviations, add_columns, first_fitting, table, with_legend
 from .latex import to_latex
 
 VARIANT_KEYS = COMPARABILITY_KEYS
@@ -151,13 +154,45 @@ def render(board: Board, fmt: str) -> str:
     raise ConfigError(f"unknown format {fmt!r}: terminal, markdown, csv, latex or html")
 
 
-def terminal_table(board: Board):
-    from rich.table import Table
+def terminal_view(board: Board, console: Console) -> RenderableType:
+    """The board in the widest layout that fits: runs as rows; tasks as rows; one row per run
+    and task; the last with run names abbreviated (R1, ...) and spelled out below."""
+    title = "evalkit leaderboard (headline metric [95% CI])"
+    names = {run["run_name"]: run["run_name"] + (" (untrained)" if run["model"].get("untrained") else "")
+             for run in board.runs}
+    cells = {(run["run_name"], col.label): board.cells.get((run["run_name"], k)) for run in board.runs
+             for k, col in enumerate(board.columns)}
 
-    df = board.frame()
-    table = Table(title="evalkit leaderboard (headline metric [95% CI])", caption="\n".join(board.legend) or None)
-    for c in df.columns:
-        table.add_column(str(c), justify="left" if c in ("run", "model") else "right")
-    for row in df.itertuples(index=False):
-        table.add_row(*map(str, row))
-    return table
+    def value(run: str, label: str) -> str:
+        cell = cells[(run, label)]
+        return format_cell(cell) if cell else "-"
+
+    def wide() -> Table:
+        t = table(title)
+        add_columns(t, ("run", "model", *(c.label for c in board.columns)), left=2)
+        for run in board.runs:
+            t.add_row(names[run["run_name"]], run["model"]["name"], *(value(run["run_name"], c.label) for c in board.columns))
+        return t
+
+    def by_task() -> Table:
+        t = table(title)
+        add_columns(t, ("task", *names.values()))
+        for c in board.columns:
+            t.add_row(c.label, *(value(run, c.label) for run in names))
+        return t
+
+    def long(short: Optional[Abbreviations] = None) -> Table:
+        t = table(title)
+        add_columns(t, ("run", "task", "score [95% CI]"), left=2)
+        for run in names:
+            for c in board.columns:
+                if cells[(run, c.label)]:
+                    t.add_row(short(names[run]) if short else names[run], c.label, value(run, c.label))
+        return t
+
+    runs = Abbreviations("R")
+    layouts: List[Callable[[], RenderableType]] = [
+        lambda: with_legend(wide(), board.legend), lambda: with_legend(by_task(), board.legend),
+        lambda: with_legend(long(), board.legend), lambda: with_legend(long(runs), [*runs.legend(), *board.legend]),
+    ]
+    return first_fitting(console, layouts)

@@ -7,6 +7,7 @@ assistant.", beam search with 3 beams): ``system_prompt=released,num_beams=3`` r
 The values used are recorded in run.json and in every record's model facts."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,9 +61,12 @@ def positive_int(key: str, raw: str) -> int:
 
 
 def pick_device(name: str) -> str:
+    """auto: this process's GPU (``LOCAL_RANK`` under torchrun, else the first), or the CPU."""
     if name != "auto":
         return name
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available():
+        return "cpu"
+    return f"cuda:{int(os.environ.get('LOCAL_RANK', 0)) % torch.cuda.device_count()}"
 
 
 def pick_dtype(name: str, device: str) -> torch.dtype:

@@ -20,15 +20,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Any) -> int:
     """Dynamic-VLM's frame and token plan for videos of the given durations."""
-    from rich.table import Table
+    from evalkit.reports.fit import add_columns, table as new_table
 
     bad = [d for d in args.duration if not d > 0]
     if bad:
         raise ConfigError(f"--duration {bad[0]:g}: a video's duration in seconds must be > 0")
-    table = Table(title="Dynamic-VLM visual plan (1 fps below T s, else T uniform frames; "
-                        "tokens/frame = min(N_max // frames, 576) pooled to s x s)")
-    for col in ("duration s", "max frames T", "N_max", "frames", "budget/frame", "grid", "tokens/frame", "visual tokens"):
-        table.add_column(col, justify="right")
+    table = new_table("Dynamic-VLM visual plan (1 fps below T s, else T uniform frames; "
+                      "tokens/frame = min(N_max // frames, 576) pooled to s x s)")
+    add_columns(table, ("duration s", "max frames T", "N_max", "frames", "budget per frame", "grid", "tokens per frame",
+                        "visual tokens"), left=0)
     for duration in args.duration:
         frames = frames_for_duration(duration, args.max_frames)
         p = token_plan(frames, args.max_visual_tokens)
@@ -38,4 +38,5 @@ def run(args: argparse.Namespace, console: Any) -> int:
     return 0
 
 
-TOKENS = AdapterCommand("Dynamic-VLM frames and visual tokens for video durations", add_arguments, run)
+TOKENS = AdapterCommand("Dynamic-VLM frames and visual tokens for video durations", add_arguments, run,
+                        ("evalkit tokens --duration 30 600 3600", "evalkit tokens --duration 3600 --max-visual-tokens 10000"))

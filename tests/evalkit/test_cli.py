@@ -195,7 +195,33 @@ def test_user_errors_are_one_clear_line(cli, tmp_path, jsonl):
     assert code == 2 and "dup.jsonl:2: id '001-1' appears twice" in out
     code, out = cli.run("--task", "videomme", "--data", tmp_path / "nowhere", "--model", "random")
     assert code == 2 and "not a directory" in out
+    # case does not count for suggestions
+    code, out = cli.run("--task", "VideoMME", "--data", "sample", "--model", "random")
+    assert code == 2 and "Did you mean 'videomme'" in out
+    code, out = cli.run("--task", "videomme", "--data", "sample", "--model", "Dynamic-VLM")
+    assert code == 2 and "Did you mean 'dynamic-vlm'" in out
 
+
+def test_resumed_and_partial_runs_say_so(cli):
+    args = ("--task", "videomme", "--data", "sample", "--model", "random")
+    code, out = cli.run(*args, "--limit", "9")
+    assert code == 0 and "videomme: partial run: 9 of 12 samples (--limit)" in out and "resumed:" not in out
+    code, out = cli.run(*args)
+    assert code == 0 and f"videomme: resumed: 9 of 12 already done in {cli.output / 'r'}" in out
+    assert "partial run" not in out
+
+
+def test_auto_run_names_are_short_and_old_long_names_still_resume(cli, tmp_path):
+    from evalkit.runner import RunConfig
+
+    tasks = ["videomme", "videomme_w_subtitle", "mlvu", "egoschema", "perceptiontest", "tempcompass"]
+    config = RunConfig(tasks=tasks, model="dynamic-vlm", model_args="preset=tiny", output=tmp_path)
+    name = config.name()
+    assert name.startswith("dynamic-vlm_videomme+5_") and len(name) <= 40
+    legacy = f"dynamic-vlm_{'+'.join(tasks)}_{name.rsplit('_', 1)[1]}"
+    (tmp_path / legacy).mkdir()
+    (tmp_path / legacy / "run.json").write_text("{}")
+    assert config.name() == legacy  # a run dir of the earlier naming is resumed, not started anew
 
 def test_replay_without_a_response_fails_that_sample_only(cli, tmp_path, jsonl):
     partial = jsonl(tmp_path / "p.jsonl", [{"id": k, "response": v} for k, v in list(QUIRKY.items())[:10]])
@@ -291,4 +317,8 @@ def test_help_of_every_command(capsys):
         with pytest.raises(SystemExit) as exit_:
             main(["--help"] if name is None else [name, "--help"])
         assert exit_.value.code == 0
-        assert "usage: evalkit" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "usage: evalkit" in out
+        if name is not None:  # each subcommand shows its own examples, and only its own
+            example_lines = [ln.strip() for ln in out.split("examples:", 1)[-1].splitlines() if ln.startswith("  evalkit")]
+            assert example_lines and all(ln.startswith(f"evalkit {name}") for ln in example_lines), name

@@ -78,4 +78,4 @@ def test_judged_runs_are_compared_on_judge_scores(cli, tmp_path, jsonl, monkeypa
     assert (r["n_paired"], r["a"], r["b"], r["delta"]) == (4, 1.25, 5.0, 3.75)
     assert (r["n_better"], r["n_worse"]) == (3, 0)
     assert 0 < r["p_value"] <= 0.25
-    assert "3 up / 0 down" in out
+    assert "flips up/down" in out and "3/0" in out
