@@ -74,7 +74,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         tasks=[t for t in args.task.split(",") if t], model=args.model, model_args=args.model_args or "",
         data=args.data, limit=args.limit, seed=args.seed, output=Path(args.output),
         run_name=args.run_name, overwrite=args.overwrite, prefetch=args.prefetch,
-        decode_workers=args.decode_workers,
+        decode_workers=args.decode_workers, retry_failed=args.retry_failed,
     )
     runner = Runner(config)
     if runner.model.untrained:
@@ -84,12 +84,32 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     for note in runner.notes:
         console.print(note, highlight=False)
     if runner.world > 1:
-        console.print(f"rank {runner.rank}/{runner.world} done; score with: evalkit score {run.path}")
-        return 0
+        if not wait_for_all_ranks(runner.rank):
+            console.print(f"rank {runner.rank}/{runner.world} done; when every rank has finished: evalkit score {run.path}")
+            return 0
+        if runner.rank != 0:  # rank 0 merges, scores and prints, once, after every rank is done
+            return 0
     results = score_run(run)
     console.print(summary(results, console))
     console.print(f"run dir: {run.path}")
     return 0
+
+
+def wait_for_all_ranks(rank: int) -> bool:
+    """Under torchrun (a rendezvous in the environment): wait at a gloo barrier until every rank
+    has finished its share; False when there is no rendezvous to wait at."""
+    if "MASTER_ADDR" not in os.environ:
+        return False
+    import datetime
+
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", timeout=datetime.timedelta(hours=24))
+    try:
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
+    return True
 
 
 def cmd_score(args: argparse.Namespace, console: Console) -> int:
@@ -314,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true", help="discard an existing run dir of this name")
     run.add_argument("--prefetch", type=int, default=4, help="samples decoded ahead of the model (default 4)")
     run.add_argument("--decode-workers", type=int, default=2, help="decoding threads (default 2)")
+    run.add_argument("--retry-failed", action="store_true",
+                     help="answer again the samples whose record is a failure (e.g. after fixing a video)")
     run.set_defaults(func=cmd_run)
 
     score = add("score", "(re)score a run from its saved responses")

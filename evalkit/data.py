@@ -72,9 +72,10 @@ def resolve_root(data: Optional[str], sample_name: str, hf_repo: str, revision: 
 
 
 def inside(root: Path, relative: str, what: str) -> Path:
-    """``root / relative``, refusing paths that escape ``root`` (absolute paths, '..')."""
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root.resolve()):
+    """``root / relative``, refusing paths that escape ``root`` by their spelling (absolute paths,
+    '..'). Symlinks inside the root are followed: a ``videos`` link to another disk is fine."""
+    path = Path(os.path.normpath(root / relative))
+    if not path.is_relative_to(Path(os.path.normpath(root))):
         raise DataError(f"{what}: path {relative!r} escapes the dataset root {root}; refusing it")
     return path
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence, cast
 
+from .errors import ConfigError
 from .judge.step import judge_metas, load_judgements
 from .registry import TASKS
 from .schema import FORMAT_VERSION, Record, RunResults, TaskResult
@@ -27,8 +28,13 @@ def rescore(task: Task, records: Sequence[Record]) -> List[Record]:
 
 
 def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> RunResults:
-    """Compute and write ``results.json`` for ``run``; returns it."""
+    """Compute and write ``results.json`` for ``run``; returns it. Refuses while a process is
+    still writing into the run (torchrun ranks that have not finished)."""
     info = run.load_run()
+    busy = run.busy()
+    if busy:
+        raise ConfigError(f"run {run.path} is still being written by {busy}; score it when every process "
+                          "has finished")
     results: RunResults = {
         "format": FORMAT_VERSION,
         "run_name": info["run_name"],
@@ -50,10 +56,13 @@ def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> RunResults:
             by_protocol["official"]["official_ref"] = task.official_ref.to_dict() if task.official_ref else None
         headline = task.protocols[0]
         facts = info["tasks"].get(name)
+        expected = facts.get("n_samples") if facts else None
         result = cast(TaskResult, {
             **by_protocol[headline],
             "dataset_revision": facts["dataset_revision"] if facts else None,
             "annotations_sha256": facts["annotations_sha256"] if facts else None,
+            "n_expected": expected,
+            "complete": expected is None or len(records) >= expected,
             "by_protocol": by_protocol,
         })
         if verdicts or task.judged:

@@ -20,9 +20,9 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from . import __version__
 from .data import parse_data_arg
-from .errors import ConfigError, SampleError
+from .errors import ConfigError, DataError, SampleError
 from .media.images import LoadedImages, load_images
-from .media.video import SampledVideo, read_video
+from .media.video import SampledVideo, quiet_decoders, read_video
 from .model import ModelAdapter, parse_model_args
 from .registry import MODELS, TASKS
 from .store import PredictionWriter, RunDir, config_differences, write_json
@@ -44,6 +44,13 @@ class RunConfig:
     overwrite: bool = False
     prefetch: int = 4
     decode_workers: int = 2
+    retry_failed: bool = False  # answer again the samples whose last record is a failure
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"--limit {self.limit}: give a number of samples >= 1 (or no --limit for all)")
+        if self.run_name is not None:
+            check_run_name(self.run_name)
 
     def identity(self) -> Dict[str, Any]:
         """What must be unchanged for a rerun to resume instead of refusing."""
@@ -67,6 +74,12 @@ class RunConfig:
         if not (self.output / short).exists() and (self.output / legacy / "run.json").exists():
             return legacy
         return short
+
+
+def check_run_name(name: str) -> None:
+    """A run name is one plain folder name: never a path (``../x``, ``a/b``) or a hidden name."""
+    if not name or name in (".", "..") or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
+        raise ConfigError(f"--run-name {name!r}: use a plain folder name (letters, digits, '-', '_', '.'), not a path")
 
 
 def git_sha() -> Optional[str]:
@@ -99,6 +112,9 @@ def distributed_rank() -> Tuple[int, int]:
 def load_task_data(task: Task, data: Optional[str]) -> TaskData:
     """The task's data, refusing duplicate sample ids."""
     loaded = task.load(data)
+    if not loaded.samples:
+        where = ", ".join(str(f) for f in loaded.files) or (data or "the default data")
+        raise DataError(f"{task.name}: no samples in {where}; check that it is the benchmark's file, not an empty copy")
     seen: Set[str] = set()
     for s in loaded.samples:
         if s.id in seen:
@@ -130,6 +146,8 @@ class Runner:
         self.samples = {n: d.samples[:config.limit] if config.limit else d.samples for n, d in self.loaded.items()}
         self.model: ModelAdapter = model_cls.from_cli(config.model_args, seed=config.seed)
         self.spec = self.model.sampling()  # what the media stage applies to every sample
+        if self.spec is not None:
+            quiet_decoders()
         self.run = RunDir(config.output / config.name())
         self.notes: List[str] = []  # resumed or partial tasks, said after the run
 
@@ -160,6 +178,12 @@ class Runner:
             )
             if old.get("sampling") != info["sampling"]:
                 diffs.append(f"sampling: {old.get('sampling')} -> {info['sampling']}")
+            for name, facts in info["tasks"].items():  # the same path with other files in it
+                before: Dict[str, Any] = dict(old["tasks"].get(name) or {})
+                for key in ("annotations_sha256", "dataset_revision"):
+                    if before and before.get(key) != dict(facts).get(key):
+                        diffs.append(f"{name} {key}: {before.get(key)} -> {dict(facts).get(key)} "
+                                     "(the data changed since the records were made)")
             if diffs:
                 raise ConfigError(
                     f"run {path} exists with a different configuration:\n  "
@@ -169,7 +193,9 @@ class Runner:
         elif self.run.run_json.exists() and self.config.overwrite and self.rank == 0:
             import shutil
 
-            shutil.rmtree(path)
+            for child in path.iterdir():  # everything but the lock this process holds
+                if not child.name.startswith(".lock"):
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
         path.mkdir(parents=True, exist_ok=True)
         if self.rank == 0:
             write_json(self.run.run_json, info)
@@ -234,6 +260,8 @@ class Runner:
         mine = [(i, s) for i, s in enumerate(self.samples[name]) if i % self.world == self.rank]
         rank = self.rank if self.world > 1 else None
         done = self.run.done_ids(name, rank)
+        if self.config.retry_failed:
+            done -= self.run.failed_ids(name)
         pending = [(i, s) for i, s in mine if s.id not in done]
         if len(mine) > len(pending):
             self.notes.append(f"{name}: resumed: {len(mine) - len(pending)} of {len(mine)} already done in {self.run.path}")
@@ -287,12 +315,36 @@ class Runner:
             progress.advance(bar)
 
     def execute(self, progress=None) -> RunDir:
-        """Run every task's pending samples; what a user should know afterwards is in ``notes``."""
-        self.prepare_dir()
-        for name in self.tasks:
-            self.run_task(name, progress)
-            full = len(self.loaded[name].samples)
-            if self.config.limit and self.config.limit < full:
-                self.notes.append(f"{name}: partial run: {self.config.limit} of {full} samples (--limit); rerun with "
-                                  f"a larger or no --limit and the same --run-name to finish it")
+        """Run every task's pending samples, owning the run directory meanwhile; what a user
+        should know afterwards (resumed, partial, failed samples) is in ``notes``."""
+        with self.run.owned(self.rank if self.world > 1 else None):
+            self.prepare_dir()
+            for name in self.tasks:
+                self.run_task(name, progress)
+                full = len(self.loaded[name].samples)
+                if self.config.limit and self.config.limit < full:
+                    self.notes.append(f"{name}: partial run: {self.config.limit} of {full} samples (--limit); rerun "
+                                      f"with a larger or no --limit and the same --run-name to finish it")
+                self.note_failures(name)
         return self.run
+
+    def note_failures(self, name: str) -> None:
+        """Which samples failed and why (the first few), and the file listing them all; how many
+        samples carry warnings (input that was guessed or degraded)."""
+        records = self.run.records(name)
+        warned = [r for r in records if (r.get("prompt") or {}).get("warnings")]
+        if warned:
+            first = warned[0]["prompt"]["warnings"][0]
+            self.notes.append(f"{name}: {len(warned)} sample(s) with warnings, e.g. {warned[0]['id']}: {first} "
+                              "(records: prompt.warnings; results: n_warned)")
+        failed = [r for r in records if r.get("error") is not None]
+        listing = self.run.task_dir(name) / "failures.jsonl"
+        if not failed:
+            listing.unlink(missing_ok=True)
+            return
+        listing.write_text("".join(json.dumps({"id": r["id"], "error": r["error"]}) + "\n" for r in failed),
+                           encoding="utf-8")
+        shown = "; ".join(f"{r['id']} ({r['error']})" for r in failed[:3])
+        more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
+        self.notes.append(f"{name}: {len(failed)} sample(s) failed: {shown}{more}. All of them: {listing} "
+                          "(fix the cause, then rerun with --retry-failed)")

@@ -86,6 +86,7 @@ class ProtocolResult(TypedDict):
     # multiple choice
     n_correct: NotRequired[float]
     n_unscored: NotRequired[int]  # items without a public answer
+    n_warned: NotRequired[int]  # items whose input was guessed or degraded (record: prompt.warnings)
     averaging: NotRequired[str]
     ci_method: NotRequired[str]
     macro_by_relationship: NotRequired[Dict[str, Optional[float]]]
@@ -105,6 +106,8 @@ class TaskResult(ProtocolResult):
 
     dataset_revision: Optional[str]
     annotations_sha256: Optional[str]
+    n_expected: NotRequired[Optional[int]]  # samples the task has (None: not recorded)
+    complete: NotRequired[bool]  # every expected sample has a record
     by_protocol: Dict[str, ProtocolResult]
     judges: NotRequired[Dict[str, Dict[str, Any]]]  # judge model -> its meta (settings, usage)
 
@@ -125,6 +128,7 @@ class TaskInfo(TypedDict):
 
     dataset_revision: Optional[str]
     annotations_sha256: Optional[str]
+    n_samples: NotRequired[Optional[int]]  # the task's full size (absent in older run.json files)
     protocols: List[str]
     official_ref: Optional[OfficialRefDict]
     official_rule: NotRequired[str]

@@ -8,15 +8,24 @@ Layout::
     <output>/<run-name>/<task>/timings.jsonl              per-sample stage times (not compared)
     <output>/<run-name>/results.json
 
-Every record is one JSON line, written and fsynced before the next sample starts, so a crash
-loses at most the sample in flight. A torn last line (killed mid-write) is cut off on resume.
+Every record is one JSON line, written with a single ``write()`` and fsynced before the next
+sample starts, so a crash loses at most the sample in flight. On resume a torn last line (killed
+mid-write) is cut off, and a complete last line that lost its newline gets it back. A run
+directory is owned by one process at a time (per rank under torchrun): an advisory ``flock`` on
+``.lock`` (``.lock.rank<R>``), released by the kernel when the process dies, whose file names the
+holder. When a sample is recorded again (``run --retry-failed``), its last record counts.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import socket
+import sys
+import time
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Set
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Set
 
 from .errors import ConfigError
 from .schema import Record, RunInfo
@@ -56,28 +65,31 @@ def read_records(path: Path, repair: bool = False) -> List[Record]:
                 break
             raise ConfigError(f"{path}:{n + 1}: not a JSON record; fix or delete this line") from None
         good_bytes += len(line) + 1
+    if repair and raw and not raw.endswith(b"\n") and good_bytes > len(raw):
+        with path.open("ab") as fh:  # a whole record that lost its newline: end the line
+            fh.write(b"\n")
     return records
 
 
 class PredictionWriter:
-    """Appends records to one predictions file, each flushed and fsynced."""
+    """Appends records to one predictions file: each record and its newline in one ``write()``
+    (O_APPEND), then fsynced, so a kill leaves either the whole line or a torn one, never a
+    whole record without its newline."""
 
     def __init__(self, path: Path):
-        import jsonlines
-
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._fh = path.open("a", encoding="utf-8")
-        self._writer = jsonlines.Writer(self._fh, compact=True, flush=True,
-                                        dumps=lambda obj: json.dumps(obj, ensure_ascii=False))
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def append(self, record: Mapping[str, Any]) -> None:
-        self._writer.write(record)
-        os.fsync(self._fh.fileno())
+        data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        written = os.write(self._fd, data)
+        while written < len(data):  # regular files take it whole; a short write continues in place
+            written += os.write(self._fd, data[written:])
+        os.fsync(self._fd)
 
     def close(self) -> None:
-        self._writer.close()
-        self._fh.close()
+        os.close(self._fd)
 
     def __enter__(self) -> "PredictionWriter":
         return self
@@ -126,12 +138,53 @@ class RunDir:
         return done
 
     def records(self, task: str) -> List[Record]:
-        """All records of ``task`` (main file plus shards), one per id, in dataset order."""
+        """All records of ``task`` (main file plus shards), one per id (its last record, so a
+        retried sample counts as retried), in dataset order."""
         by_id: Dict[str, Record] = {}
         for path in [self.predictions_path(task), *self.shard_paths(task)]:
             for r in read_records(path):
-                by_id.setdefault(r["id"], r)
+                by_id[r["id"]] = r
         return sorted(by_id.values(), key=lambda r: r["index"])
+
+    def failed_ids(self, task: str) -> Set[str]:
+        """Samples whose latest record is a failure (for ``run --retry-failed``)."""
+        return {r["id"] for r in self.records(task) if r.get("error") is not None}
+
+    def lock_path(self, rank: Optional[int] = None) -> Path:
+        return self.path / (".lock" if rank is None else f".lock.rank{rank}")
+
+    @contextlib.contextmanager
+    def owned(self, rank: Optional[int] = None) -> Iterator[None]:
+        """Hold this run directory (this rank's share of it) for the duration; refuse, naming the
+        holder, when another live process holds it or a conflicting share."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        mine = self.lock_path(rank)
+        fd = os.open(mine, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ConfigError(f"run {self.path} is in use: {holder(mine)}. Wait for it to finish, "
+                                  "or use another --run-name") from None
+            # a single process and torchrun ranks never share a run directory
+            others = [self.lock_path()] if rank is not None else sorted(self.path.glob(".lock.rank*"))
+            busy = [p for p in others if is_held(p)]
+            if busy:
+                raise ConfigError(f"run {self.path} is in use: {holder(busy[0])}. Wait for it to finish, "
+                                  "or use another --run-name")
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(),
+                                     "command": " ".join(sys.argv)}).encode())
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock (the kernel does the same if the process dies)
+
+    def busy(self) -> Optional[str]:
+        """Who is still writing into this run directory, or None."""
+        for p in [self.lock_path(), *sorted(self.path.glob(".lock.rank*"))]:
+            if is_held(p):
+                return holder(p)
+        return None
 
     def merge_shards(self, task: str) -> None:
         """Fold per-rank files into predictions.jsonl in dataset order (once every rank is done)."""
@@ -148,6 +201,31 @@ class RunDir:
         os.replace(tmp, self.predictions_path(task))
         for s in shards:
             s.unlink()
+
+
+def is_held(lock: Path) -> bool:
+    """Whether a live process holds ``lock`` (probed with a non-blocking shared lock)."""
+    if not lock.exists():
+        return False
+    fd = os.open(lock, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def holder(lock: Path) -> str:
+    """Who holds ``lock``, as its file says."""
+    try:
+        info = json.loads(lock.read_text(encoding="utf-8") or "{}")
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info["since"]))
+        return f"process {info['pid']} on {info['host']} since {since} ({info['command']})"
+    except (OSError, ValueError, KeyError):
+        return f"another process (lock {lock.name})"
 
 
 def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> List[str]:

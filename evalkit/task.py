@@ -189,5 +189,6 @@ class Task(ABC):
         """Facts recorded in run.json for this task (with the fingerprint of ``data``)."""
         return {"dataset_revision": self.dataset_revision,
                 "annotations_sha256": data.fingerprint() if data else None,
+                "n_samples": len(data.samples) if data else None,
                 "protocols": list(self.protocols),
                 "official_ref": self.official_ref.to_dict() if self.official_ref else None}

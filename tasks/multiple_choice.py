@@ -80,6 +80,7 @@ class MultipleChoiceTask(Task):
             "n_unparsed": sum(1 for r in scored if self.unparsed(r, protocol)),
             "n_failed": sum(1 for r in scored if r.get("error") is not None),
             "n_unscored": len(records) - len(scored),
+            "n_warned": sum(1 for r in scored if (r.get("prompt") or {}).get("warnings")),
             "denominator": self.denominator(protocol),
             "extraction": extraction,
             "averaging": f"macro over {self.macro_key}" if self.macro_key else "micro",

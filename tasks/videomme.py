@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import inside, media_path, read_parquet, resolve_root
 from evalkit.errors import DataError
-from evalkit.media.subtitles import lines_at, parse_srt
+from evalkit.media.subtitles import lines_at, parse_srt_checked
 from evalkit.media.video import SampledVideo
 from evalkit.schema import Record
 from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
@@ -84,8 +84,9 @@ def validate_row(path: Path, n: int, row: Mapping[str, Any]) -> None:
 
 @functools.lru_cache(maxsize=64)
 def subtitle_lines(path: Path) -> tuple:
-    """A video's subtitles, parsed once for its (three) questions."""
-    return tuple(parse_srt(path))
+    """A video's subtitles and the warning of their reading, parsed once for its (three) questions."""
+    lines, warning = parse_srt_checked(path)
+    return tuple(lines), warning
 
 
 class VideoMME(MultipleChoiceTask):
@@ -129,7 +130,7 @@ class VideoMME(MultipleChoiceTask):
             return []
         if media is None:
             return None
-        return lines_at(subtitle_lines(sample.assets["subtitles"]), media.timestamps)
+        return lines_at(subtitle_lines(sample.assets["subtitles"])[0], media.timestamps)
 
     def build_request(self, sample: Sample, media: Optional[SampledVideo]) -> Request:
         f = sample.fields
@@ -140,6 +141,9 @@ class VideoMME(MultipleChoiceTask):
             shown = "\n".join(lines) if lines else NO_SUBTITLES
             text = f"{SUBTITLE_HEADER}\n{shown}\n{text}"
             facts["subtitle_lines"] = None if lines is None else len(lines)
+            warning = subtitle_lines(sample.assets["subtitles"])[1] if "subtitles" in sample.assets else None
+            if warning:
+                facts["warnings"] = [warning]
         return self.video_request(sample, media, text, facts=facts)
 
     def export_formats(self) -> Tuple[str, ...]:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConfigError
 from .cache import JudgeCache
@@ -24,6 +25,22 @@ from .specs import QA_JUDGE, JudgeItem, JudgeReplyError, JudgeSpec
 DATED = re.compile(r"-(\d{4}|\d{4}-\d{2}-\d{2})$")  # gpt-3.5-turbo-0613, gpt-4o-2024-08-06
 KEY_ENV = ("EVALKIT_JUDGE_API_KEY", "OPENAI_API_KEY")
 
+
+
+class MalformedReply(Exception):
+    """An HTTP 200 whose body is no chat completion (an HTML page, JSON without choices)."""
+
+
+def redact_url(url: Optional[str]) -> Optional[str]:
+    """``url`` without the credentials a user may have put in it (``http://user:pass@host``)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def check_dated(model: str) -> None:
@@ -66,9 +83,9 @@ class JudgeConfig:
     max_backoff_s: float = 60.0
 
     def describe(self, spec: "JudgeSpec") -> Dict[str, Any]:
-        """What results record about the judge (never the key; the endpoint only as given)."""
+        """What results record about the judge (never the key; the endpoint without credentials)."""
         return {"model": self.model, "prompt": spec.name, "prompt_sha": spec.sha,
-                "temperature": self.temperature, "max_tokens": self.max_tokens, "base_url": self.base_url}
+                "temperature": self.temperature, "max_tokens": self.max_tokens, "base_url": redact_url(self.base_url)}
 
 
 @dataclass
@@ -122,6 +139,8 @@ class Judge:
                 out = await self.client.chat.completions.create(
                     model=self.cfg.model, messages=self.spec.messages(item.fields),  # type: ignore[arg-type]
                     temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens)
+                if isinstance(out, (str, bytes)) or not getattr(out, "choices", None):
+                    raise MalformedReply(f"the endpoint answered 200 without a completion: {str(out)[:120]!r}")
                 usage = (out.usage.prompt_tokens, out.usage.completion_tokens) if out.usage else (0, 0)
                 return out.choices[0].message.content or "", usage
             except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
@@ -154,7 +173,8 @@ class Judge:
                 result.attempts = ask + 1
                 try:
                     reply, usage = await self._call(item)
-                except openai.OpenAIError as exc:
+                except (openai.OpenAIError, MalformedReply, ValueError, TypeError, AttributeError) as exc:
+                    # a refused call or a broken 200 body: this item's judge failure, not the run's end
                     result.error = f"judge call failed: {type(exc).__name__}: {str(exc)[:200]}"
                     break
                 self.stats.prompt_tokens += usage[0]

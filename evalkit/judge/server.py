@@ -6,7 +6,9 @@ fixed latency, and the TempCompass and MMIU matcher prompts too (Correct/Incorre
 letter whose text the answer contains, else Z), and misbehaves on request when the prediction carries a marker:
 ``[slow]`` (0.5 s more), ``[429]`` (first request: 429 with Retry-After: 1), ``[500]`` (first two
 requests: 500), ``[malformed]`` (always prose), ``[malformed-once]`` (prose, then a good reply),
-``[float]`` (score 4.8), ``[blank]`` (an empty reply). It counts requests. Bind it to loopback only.
+``[float]`` (score 4.8), ``[blank]`` (an empty reply), and answers 200 with a broken body for
+``[html]`` (an HTML page), ``[nochoices]`` (JSON without ``choices``) and ``[emptychoices]``.
+It counts requests. Bind it to loopback only.
 """
 from __future__ import annotations
 
@@ -72,6 +74,13 @@ class MockJudgeServer:
             return self.send(h, 429, {"error": {"message": "rate limited", "type": "rate_limit"}}, {"Retry-After": "1"})
         if "[500]" in pred and n <= 2:
             return self.send(h, 500, {"error": {"message": "server error", "type": "server_error"}})
+        if "[html]" in pred:
+            return self.send_raw(h, 200, b"<html><body>Bad gateway</body></html>", "text/html")
+        if "[nochoices]" in pred:
+            return self.send(h, 200, {"id": "x", "object": "chat.completion", "model": body.get("model")})
+        if "[emptychoices]" in pred:
+            return self.send(h, 200, {"id": "x", "object": "chat.completion", "created": 0,
+                                      "model": body.get("model"), "choices": []})
         if "[malformed]" in pred or ("[malformed-once]" in pred and n == 1):
             text = "I think the prediction is a yes."
         elif "[blank]" in pred:
@@ -96,9 +105,13 @@ class MockJudgeServer:
 
     @staticmethod
     def send(h: BaseHTTPRequestHandler, status: int, payload: dict, headers: Optional[dict] = None) -> None:
-        data = json.dumps(payload).encode()
+        MockJudgeServer.send_raw(h, status, json.dumps(payload).encode(), "application/json", headers)
+
+    @staticmethod
+    def send_raw(h: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str,
+                 headers: Optional[dict] = None) -> None:
         h.send_response(status)
-        h.send_header("content-type", "application/json")
+        h.send_header("content-type", content_type)
         h.send_header("content-length", str(len(data)))
         for k, v in (headers or {}).items():
             h.send_header(k, v)

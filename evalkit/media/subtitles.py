@@ -1,11 +1,18 @@
 """SRT subtitles: parsing (with the HTML-ish font tags Video-MME wraps text in) and picking the
-lines shown at given times."""
+lines shown at given times.
+
+Files come in many encodings: UTF-8 (with or without BOM) and UTF-16 (with BOM) are read as they
+are; other text is read as Windows-1252/Latin-1 and a file with no readable cue, or a binary
+file, gives no lines. Whatever was guessed or dropped is said in a warning that the task records
+with the sample and counts in the results, never silently.
+"""
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import srt
 
@@ -26,18 +33,38 @@ def clean_text(text: str) -> str:
     return " ".join(_TAG.sub("", text).split())
 
 
-def parse_srt(path: Path) -> List[SubtitleLine]:
+def decode_subtitles(raw: bytes) -> Tuple[str, Optional[str]]:
+    """(text, warning): the file's text and what had to be guessed to get it (None if nothing)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16", errors="replace"), None
+    if b"\x00" in raw:
+        return "", "binary file, not subtitle text: no subtitles used"
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), "not UTF-8: read as Windows-1252/Latin-1"
+
+
+def parse_srt_checked(path: Path) -> Tuple[List[SubtitleLine], Optional[str]]:
+    """The file's lines in time order, and a warning when its text was guessed or unusable."""
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8-sig", errors="replace")
-        items = list(srt.parse(raw, ignore_errors=True))
+        text, warning = decode_subtitles(path.read_bytes())
+        items = list(srt.parse(text, ignore_errors=True))
     except (OSError, srt.SRTParseError) as exc:
         raise MediaError(f"cannot read subtitles {path}: {exc}") from exc
     lines = [
         SubtitleLine(s.start.total_seconds(), s.end.total_seconds(), clean_text(s.content))
         for s in items
     ]
-    return sorted((ln for ln in lines if ln.text), key=lambda ln: (ln.start, ln.end))
+    lines = sorted((ln for ln in lines if ln.text), key=lambda ln: (ln.start, ln.end))
+    if not lines and text.strip() and warning is None:
+        warning = "no subtitle cue could be read (not SRT?): no subtitles used"
+    return lines, (f"{path.name}: {warning}" if warning else None)
+
+
+def parse_srt(path: Path) -> List[SubtitleLine]:
+    return parse_srt_checked(path)[0]
 
 
 def lines_at(lines: Sequence[SubtitleLine], times: Sequence[float]) -> List[str]:

@@ -3,6 +3,11 @@
 PyAV also takes the containers decord handles poorly (mkv, webm) and any file decord fails on.
 Timestamps are the frames' own presentation times, shifted so the first frame is at 0 s.
 Resizing happens inside the decoder (decord's width/height, PyAV's swscale reformat).
+
+A video whose container asks for a display rotation is read by PyAV and turned upright by
+evalkit (decord's own handling of it differs), so every backend gives the model the same
+pixels; the record notes the rotation. A still image renamed to a video suffix is refused. The
+decoders' own log lines are silenced: failures surface as errors on the sample instead.
 """
 from __future__ import annotations
 
@@ -17,6 +22,18 @@ from ..errors import MediaError
 from .sampling import SamplingSpec, select_frames, video_duration
 
 PYAV_FIRST_SUFFIXES = {".mkv", ".webm"}
+IMAGE_MAGIC = {b"\xff\xd8\xff": "a JPEG image", b"\x89PNG": "a PNG image", b"BM": "a BMP image"}
+
+
+def quiet_decoders() -> None:
+    """Keep the decoders' C-level log lines off the terminal (errors still raise)."""
+    import av
+
+    av.logging.set_level(None)
+    if _decord_available():
+        import decord
+
+        decord.logging.set_level(decord.logging.QUIET)
 
 
 @dataclass
@@ -42,10 +59,11 @@ class SampledVideo:
     backend: str
     decode_s: float = 0.0
     source: Optional[Path] = field(default=None, repr=False)
+    rotation: int = 0  # degrees counter-clockwise the container asked for (applied to the frames)
 
     def facts(self) -> dict:
         """The media facts stored with each prediction."""
-        return {
+        out = {
             "n_frames": len(self.indices),
             "frame_indices": self.indices,
             "timestamps": [round(t, 3) for t in self.timestamps],
@@ -53,6 +71,9 @@ class SampledVideo:
             "frame_size": list(self.frames.shape[1:3]),
             "decoder": self.backend,
         }
+        if self.rotation:
+            out["rotation"] = self.rotation
+        return out
 
 
 def _decord_available() -> bool:
@@ -112,6 +133,19 @@ def _pyav_info(path: Path, container) -> VideoInfo:
     return VideoInfo(path, len(secs), fps, secs)
 
 
+def display_rotation(path: Path) -> int:
+    """The rotation (degrees counter-clockwise, a multiple of 90) the container asks a player to
+    apply to the first frame; 0 when none or unreadable."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            frame = next(container.decode(video=0), None)
+            return int(round((frame.rotation if frame is not None else 0) / 90)) * 90 % 360
+    except Exception:  # unreadable files fail later, with the decoders' messages
+        return 0
+
+
 def _pyav_read(path: Path, spec: SamplingSpec) -> Tuple[VideoInfo, List[int], np.ndarray]:
     import av
 
@@ -127,9 +161,11 @@ def _pyav_read(path: Path, spec: SamplingSpec) -> Tuple[VideoInfo, List[int], np
         # frames come out of the decoder in presentation order: count them to get the index
         for i, frame in enumerate(container.decode(stream)):
             if i in wanted:
-                if spec.size:
-                    frame = frame.reformat(width=spec.size[1], height=spec.size[0])
-                out[i] = frame.to_ndarray(format="rgb24")
+                turns = int(round(frame.rotation / 90)) % 4  # upright, as a player shows it
+                if spec.size:  # the coded frame is resized so that, once turned, it has the size asked
+                    h, w = spec.size if turns % 2 == 0 else spec.size[::-1]
+                    frame = frame.reformat(width=w, height=h)
+                out[i] = np.ascontiguousarray(np.rot90(frame.to_ndarray(format="rgb24"), k=turns))
             if i >= last:
                 break
     missing = [i for i in idx if i not in out]
@@ -169,8 +205,17 @@ def read_video(path: Path, spec: SamplingSpec, backend: str = "auto") -> Sampled
     path = Path(path)
     if not path.is_file():
         raise MediaError(f"video not found: {path}")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    kind = next((what for magic, what in IMAGE_MAGIC.items() if head.startswith(magic)), None)
+    if kind:
+        raise MediaError(f"{path} is {kind}, not a video: replace it with the video file")
+    rotation = display_rotation(path)
+    backends = _backends(path, backend)
+    if rotation and backend == "auto":
+        backends = ["pyav"]  # evalkit turns the frames itself; decord's handling differs
     errors = []
-    for name in _backends(path, backend):
+    for name in backends:
         start = time.perf_counter()
         try:
             info, idx, frames = _READERS[name](path, spec)
@@ -185,5 +230,6 @@ def read_video(path: Path, spec: SamplingSpec, backend: str = "auto") -> Sampled
             backend=name,
             decode_s=time.perf_counter() - start,
             source=path,
+            rotation=rotation if name == "pyav" else 0,
         )
     raise MediaError(f"cannot decode video {path} ({'; '.join(errors)})")

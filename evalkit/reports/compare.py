@@ -75,7 +75,8 @@ def compare_task(run_a: RunDir, run_b: RunDir, task: str, res_a: RunResults, res
     out = compare_values([a[i]["value"] for i in pairs], [b[i]["value"] for i in pairs],
                          [a[i]["cluster"] for i in pairs], judged, seed)
     out.update(task=task, n_shared=len(shared), n_only_a=len(a) - len(shared), n_only_b=len(b) - len(shared),
-               signature=sig_a, sampling_a=res_a.get("sampling"), sampling_b=res_b.get("sampling"))
+               signature=sig_a, sampling_a=res_a.get("sampling"), sampling_b=res_b.get("sampling"),
+               complete_a=res_a["tasks"][task].get("complete", True), complete_b=res_b["tasks"][task].get("complete", True))
     out["breakdown"] = {}
     for key in plugin.breakdown_keys:
         groups: Dict[str, List[str]] = {}
@@ -166,6 +167,9 @@ def comparison_view(r: Dict[str, Any], console: Console, breakdowns: bool = True
     if r["sampling_a"] != r["sampling_b"]:
         notes.append(f"note: frame sampling differs: A {sampling_text(r['sampling_a'])}, "
                      f"B {sampling_text(r['sampling_b'])}")
+    for side in ("a", "b"):
+        if r.get(f"complete_{side}") is False:
+            notes.append(f"note: run {side.upper()} is partial (--limit or unfinished): only shared samples are compared")
     if r["n_only_a"] or r["n_only_b"]:
         notes.append(f"note: {r['n_only_a']} samples only in A, {r['n_only_b']} only in B (not compared)")
     return with_legend(first_fitting(console, [one, per_key]), notes)

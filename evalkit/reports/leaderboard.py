@@ -77,18 +77,35 @@ def headline(task_result: Dict[str, Any]) -> Dict[str, Any]:
     out = {"metric": metric, "value": task_result["metrics"][metric], "ci": ci}
     if "score" in task_result["metrics"]:
         out["score"] = task_result["metrics"]["score"]
+    if task_result.get("complete") is False:  # a --limit or unfinished run: marked wherever shown
+        out["partial"] = f"{task_result['n']}/{task_result.get('n_expected')}"
     return out
 
 
 def format_cell(cell: Dict[str, Any], with_ci: bool = True) -> str:
     if cell["value"] is None:
-        return "-"
-    text = f"{cell['value']:.1f}"
-    if "score" in cell and cell["score"] is not None:
-        text += f"/{cell['score']:.2f}"
-    if with_ci and cell.get("ci"):
-        text += f" [{cell['ci'][0]:.1f}, {cell['ci'][1]:.1f}]"
+        text = "-"
+    else:
+        text = f"{cell['value']:.1f}"
+        if "score" in cell and cell["score"] is not None:
+            text += f"/{cell['score']:.2f}"
+        if with_ci and cell.get("ci"):
+            text += f" [{cell['ci'][0]:.1f}, {cell['ci'][1]:.1f}]"
+    if cell.get("partial"):
+        text += f" (partial {cell['partial']})"
     return text
+
+
+def markdown_cell(text: str) -> str:
+    """A table cell that stays one cell and shows as text: pipes escaped, HTML neutralised."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def csv_cell(value: Any) -> Any:
+    """Text a spreadsheet will not run as a formula (leading = + - @ tab or CR get a quote)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def build(paths: Sequence[str]) -> Board:
@@ -132,8 +149,11 @@ def describe_variant(v: Dict[str, Any], all_variants: List[Dict[str, Any]]) -> s
 
 def render(board: Board, fmt: str) -> str:
     if fmt == "markdown":
-        out = board.frame().to_markdown(index=False, disable_numparse=True)
-        return out + ("\n\n" + "\n".join(f"- {x}" for x in board.legend) if board.legend else "") + "\n"
+        frame = board.frame().map(lambda v: markdown_cell(str(v)))
+        frame.columns = [markdown_cell(str(c)) for c in frame.columns]
+        out = frame.to_markdown(index=False, disable_numparse=True)
+        legend = "\n".join(f"- {markdown_cell(x)}" for x in board.legend)
+        return out + (f"\n\n{legend}" if legend else "") + "\n"
     if fmt == "csv":
         rows = []
         for run in board.runs:
@@ -143,8 +163,9 @@ def render(board: Board, fmt: str) -> str:
                     rows.append({"run": run["run_name"], "task": col.task, "column": col.label, "metric": cell["metric"],
                                  "value": cell["value"], "ci_low": (cell["ci"] or [None, None])[0],
                                  "ci_high": (cell["ci"] or [None, None])[1], "judge_score": cell.get("score"),
+                                 "partial": cell.get("partial"),
                                  **{f"variant_{key}": val for key, val in col.variant.items()}})
-        return pd.DataFrame(rows).to_csv(index=False)
+        return pd.DataFrame(rows).map(csv_cell).to_csv(index=False)
     if fmt == "latex":
         return to_latex(board.frame(), caption="evalkit leaderboard: headline metric [95% CI]", notes=board.legend)
     if fmt == "html":

@@ -44,7 +44,10 @@ def metric(run: Dict[str, Any], task: str) -> Optional[float]:
 
 
 def run_label(run: Dict[str, Any]) -> str:
-    return run["run_name"] + (" (untrained)" if run["model"].get("untrained") else "")
+    """The run's name, marked when its model is untrained or a task of it is partial."""
+    partial = [t for t, res in run["tasks"].items() if res.get("complete") is False]
+    return (run["run_name"] + (" (untrained)" if run["model"].get("untrained") else "")
+            + (f" (partial: {', '.join(partial)})" if partial else ""))
 
 
 def size_label(run: Dict[str, Any]) -> str:
