@@ -7,13 +7,15 @@ letter whose text the answer contains, else Z), and misbehaves on request when t
 ``[slow]`` (0.5 s more), ``[429]`` (first request: 429 with Retry-After: 1), ``[500]`` (first two
 requests: 500), ``[malformed]`` (always prose), ``[malformed-once]`` (prose, then a good reply),
 ``[float]`` (score 4.8), ``[blank]`` (an empty reply), and answers 200 with a broken body for
-``[html]`` (an HTML page), ``[nochoices]`` (JSON without ``choices``) and ``[emptychoices]``.
+``[html]`` (an HTML page), ``[nochoices]`` (JSON without ``choices``) and ``[emptychoices]``;
+``[drop]`` closes the connection without an answer the first time.
 It counts requests. Bind it to loopback only.
 """
 from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from collections import Counter
@@ -42,8 +44,14 @@ class MockJudgeServer:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 server.handle(self, body)
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.httpd.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address) -> None:  # a client that gave up: not news
+                if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+                    super().handle_error(request, client_address)
+
+        self.httpd = Server((host, 0), Handler)
         self._thread: Optional[threading.Thread] = None
 
     @property
@@ -74,6 +82,9 @@ class MockJudgeServer:
             return self.send(h, 429, {"error": {"message": "rate limited", "type": "rate_limit"}}, {"Retry-After": "1"})
         if "[500]" in pred and n <= 2:
             return self.send(h, 500, {"error": {"message": "server error", "type": "server_error"}})
+        if "[drop]" in pred and n == 1:
+            h.close_connection = True
+            return None
         if "[html]" in pred:
             return self.send_raw(h, 200, b"<html><body>Bad gateway</body></html>", "text/html")
         if "[nochoices]" in pred:
