@@ -133,17 +133,17 @@ def _pyav_info(path: Path, container) -> VideoInfo:
     return VideoInfo(path, len(secs), fps, secs)
 
 
-def display_rotation(path: Path) -> int:
+def display_rotation(path: Path) -> Optional[int]:
     """The rotation (degrees counter-clockwise, a multiple of 90) the container asks a player to
-    apply to the first frame; 0 when none or unreadable."""
+    apply to the first frame; None when PyAV cannot read the file at all."""
     import av
 
     try:
         with av.open(str(path)) as container:
             frame = next(container.decode(video=0), None)
             return int(round((frame.rotation if frame is not None else 0) / 90)) * 90 % 360
-    except Exception:  # unreadable files fail later, with the decoders' messages
-        return 0
+    except Exception:  # unreadable: the error comes from the (quiet) PyAV read below
+        return None
 
 
 def _pyav_read(path: Path, spec: SamplingSpec) -> Tuple[VideoInfo, List[int], np.ndarray]:
@@ -212,8 +212,10 @@ def read_video(path: Path, spec: SamplingSpec, backend: str = "auto") -> Sampled
         raise MediaError(f"{path} is {kind}, not a video: replace it with the video file")
     rotation = display_rotation(path)
     backends = _backends(path, backend)
-    if rotation and backend == "auto":
-        backends = ["pyav"]  # evalkit turns the frames itself; decord's handling differs
+    if (rotation is None or rotation) and backend == "auto":
+        # rotated: evalkit turns the frames itself (decord's handling differs); unreadable: PyAV
+        # says why without decord's C++ log lines on the terminal
+        backends = ["pyav"]
     errors = []
     for name in backends:
         start = time.perf_counter()
@@ -230,6 +232,6 @@ def read_video(path: Path, spec: SamplingSpec, backend: str = "auto") -> Sampled
             backend=name,
             decode_s=time.perf_counter() - start,
             source=path,
-            rotation=rotation if name == "pyav" else 0,
+            rotation=(rotation or 0) if name == "pyav" else 0,
         )
     raise MediaError(f"cannot decode video {path} ({'; '.join(errors)})")

@@ -151,3 +151,24 @@ def test_the_judge_survives_broken_200_bodies_and_never_writes_url_credentials(c
     written = "".join(p.read_text(errors="replace") for p in (cli.output / "r").rglob("*") if p.is_file())
     assert "s3cret-pass" not in written and "alice" not in written
     assert res["judges"]["gpt-4o-mini-2024-07-18"]["judge"]["base_url"].startswith("http://***@127.0.0.1:")
+
+
+def test_an_unreadable_video_fails_its_sample_without_decoder_log_lines(tmp_path):
+    """The decoders' C-level log lines (ffmpeg's, decord's) stay off the terminal: a separate
+    process, so that what reaches its stderr is all there is."""
+    import subprocess
+    import sys
+
+    from evalkit.media.synthetic import write_video
+
+    data = write_video(tmp_path / "v.mp4", 60, fps=10).read_bytes()
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(data[: len(data) // 2] + b"\x00" * 500 + data[len(data) // 2 + 500:])
+    code = ("from evalkit.media.sampling import SamplingSpec\n"
+            "from evalkit.media.video import quiet_decoders, read_video\n"
+            "from evalkit.errors import MediaError\n"
+            "quiet_decoders()\n"
+            f"try:\n    read_video({str(broken)!r}, SamplingSpec(max_frames=30))\n"
+            "except MediaError as exc:\n    print('failed:', exc)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.startswith("failed: cannot decode video") and proc.stderr == ""
