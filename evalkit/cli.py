@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from rich.console import Console
 from rich.progress import (
@@ -79,12 +80,15 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     runner = Runner(config)
     if runner.model.untrained:
         console.print("[bold red]model has random weights (untrained): its scores are meaningless[/]")
-    with make_progress(console) as progress:
+    shows = runner.rank == 0 or "MASTER_ADDR" not in os.environ  # under torchrun: one bar, rank 0's
+    with (make_progress(console) if shows else contextlib.nullcontext()) as progress:
         run = runner.execute(progress)
+        if runner.world > 1 and "MASTER_ADDR" in os.environ:  # rank 0 follows the others until all are done
+            wait_for_all_ranks(lambda: runner.refresh(progress) if progress is not None else None)
     for note in runner.notes:
         console.print(note, highlight=False)
     if runner.world > 1:
-        if not wait_for_all_ranks(runner.rank):
+        if "MASTER_ADDR" not in os.environ:  # ranks started by hand: score when all have finished
             console.print(f"rank {runner.rank}/{runner.world} done; when every rank has finished: evalkit score {run.path}")
             return 0
         if runner.rank != 0:  # rank 0 merges, scores and prints, once, after every rank is done
@@ -95,21 +99,24 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def wait_for_all_ranks(rank: int) -> bool:
-    """Under torchrun (a rendezvous in the environment): wait at a gloo barrier until every rank
-    has finished its share; False when there is no rendezvous to wait at."""
-    if "MASTER_ADDR" not in os.environ:
-        return False
+def wait_for_all_ranks(meanwhile: Callable[[], None]) -> None:
+    """Under torchrun: wait at a gloo barrier until every rank has finished its share, calling
+    ``meanwhile`` (rank 0's progress refresh) about once a second while waiting."""
     import datetime
+    import threading
 
     import torch.distributed as dist
 
     dist.init_process_group("gloo", timeout=datetime.timedelta(hours=24))
     try:
-        dist.barrier()
+        waiter = threading.Thread(target=dist.barrier, daemon=True)
+        waiter.start()
+        while waiter.is_alive():
+            meanwhile()
+            waiter.join(timeout=1.0)
+        meanwhile()
     finally:
         dist.destroy_process_group()
-    return True
 
 
 def cmd_score(args: argparse.Namespace, console: Console) -> int:

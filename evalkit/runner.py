@@ -27,6 +27,7 @@ from .model import ModelAdapter, parse_model_args
 from .registry import MODELS, TASKS
 from .store import PredictionWriter, RunDir, config_differences, write_json
 from .results import score_record
+from .sharding import shard
 from .schema import FORMAT_VERSION, Record, RunInfo
 from .task import Request, Sample, Task, TaskData
 
@@ -150,6 +151,8 @@ class Runner:
             quiet_decoders()
         self.run = RunDir(config.output / config.name())
         self.notes: List[str] = []  # resumed or partial tasks, said after the run
+        self.bars: Dict[str, Any] = {}  # task -> progress bar id
+        self._counted = 0.0
 
     # --- run.json ---------------------------------------------------------------------------
 
@@ -257,7 +260,7 @@ class Runner:
 
     def run_task(self, name: str, progress=None) -> int:
         task = self.tasks[name]
-        mine = [(i, s) for i, s in enumerate(self.samples[name]) if i % self.world == self.rank]
+        mine = shard(self.samples[name], self.world, self.rank)  # a video's questions stay on one rank
         rank = self.rank if self.world > 1 else None
         done = self.run.done_ids(name, rank)
         if self.config.retry_failed:
@@ -265,7 +268,11 @@ class Runner:
         pending = [(i, s) for i, s in mine if s.id not in done]
         if len(mine) > len(pending):
             self.notes.append(f"{name}: resumed: {len(mine) - len(pending)} of {len(mine)} already done in {self.run.path}")
-        bar = progress.add_task(name, total=len(mine), completed=len(mine) - len(pending)) if progress else None
+        bar = None
+        if progress is not None:  # under torchrun only rank 0 shows one, for the whole job
+            total = len(self.samples[name])
+            done_now = total - len(pending) if self.world == 1 else min(self.n_done(name), total)
+            self.bars[name] = bar = progress.add_task(name, total=total, completed=done_now)
         batch_size = max(1, self.model.batch_size)
         self.run.task_dir(name).mkdir(parents=True, exist_ok=True)
         with PredictionWriter(self.run.predictions_path(name, rank)) as writer, \
@@ -309,10 +316,24 @@ class Runner:
             timings.flush()
             self._advance(progress, bar)
 
-    @staticmethod
-    def _advance(progress, bar) -> None:
-        if progress is not None:
+    def _advance(self, progress, bar) -> None:
+        if progress is None:
+            return
+        if self.world > 1 and time.monotonic() - self._counted > 1.0:  # the other ranks' records too
+            self.refresh(progress)
+        else:
             progress.advance(bar)
+
+    def n_done(self, name: str) -> int:
+        """Records of ``name`` on disk, every rank's (lines, counted without parsing)."""
+        return sum(p.read_bytes().count(b"\n") for p in [self.run.predictions_path(name), *self.run.shard_paths(name)]
+                   if p.exists())
+
+    def refresh(self, progress) -> None:
+        """Set every task bar to the records all ranks have written (rank 0's view of the job)."""
+        self._counted = time.monotonic()
+        for name, bar in self.bars.items():
+            progress.update(bar, completed=min(self.n_done(name), len(self.samples[name])))
 
     def execute(self, progress=None) -> RunDir:
         """Run every task's pending samples, owning the run directory meanwhile; what a user

@@ -6,6 +6,7 @@ sharded runs give the same answers.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import List, Optional
 
@@ -18,6 +19,7 @@ from evalkit.task import Request
 class BaselineArgs:
     decode: bool = False  # decode the sampled frames anyway (exercises the media stage)
     max_frames: int = 120
+    sleep_s: float = 0.0  # seconds each answer takes: a fixed-latency model for scaling benchmarks
 
 
 class _Baseline(ModelAdapter):
@@ -36,6 +38,7 @@ class RandomChoice(_Baseline):
     description = "a uniformly random option letter, seeded by (seed, task, id)"
 
     def generate(self, requests: List[Request]) -> List[str]:
+        time.sleep(self.args.sleep_s * len(requests))
         out = []
         for r in requests:
             digest = hashlib.sha256(f"{self.seed}:{r.task}:{r.id}".encode()).digest()
@@ -54,4 +57,5 @@ class ConstantChoice(_Baseline):
     Args = ConstantArgs
 
     def generate(self, requests: List[Request]) -> List[str]:
+        time.sleep(self.args.sleep_s * len(requests))
         return [self.args.answer for _ in requests]
