@@ -26,7 +26,8 @@ EXAMPLES: Dict[str, Tuple[str, ...]] = {
     "score": ("evalkit score results/runs/<run>", "evalkit score results/runs/<run> --breakdown"),
     "export": ("evalkit export results/runs/<run> --task videomme --format official",
                "evalkit export results/runs/<run> --task egoschema --fill-unparsed 0"),
-    "bench": ("evalkit bench --task videomme --model dynamic-vlm --model-args preset=tiny",),
+    "bench": ("evalkit bench --task videomme --model dynamic-vlm --model-args preset=tiny",
+              "evalkit bench --scaling --ranks 2 --concurrency 8"),
     "judge": ("evalkit judge results/runs/<run> --judge-model gpt-4o-mini-2024-07-18 --base-url http://localhost:8000/v1",),
     "judge-bench": ("evalkit judge-bench --latency 0.25 --n 48 --concurrency 8",),
     "leaderboard": ("evalkit leaderboard results/runs", "evalkit leaderboard results/runs --format html --out board.html"),
@@ -159,9 +160,27 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:
     from .bench import bench_table, run_bench
 
+    if args.scaling:
+        return bench_scaling(args, console)
     rows = run_bench([t for t in args.task.split(",") if t], args.model, args.model_args or "", args.data,
                      args.limit, args.decode_workers)
     console.print(bench_table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+def bench_scaling(args: argparse.Namespace, console: Console) -> int:
+    from .reports.fit import add_columns, table as new_table
+    from .scaling import openai_chat_scaling, torchrun_scaling, with_ratios
+
+    rows = with_ratios(torchrun_scaling(args.ranks, args.scaling_samples, args.sleep)
+                       + openai_chat_scaling(args.concurrency, args.requests, args.latency))
+    t = new_table("throughput with more ranks / more requests in flight (ratio: rate / (N x the single rate))")
+    add_columns(t, ("setting", "samples", "per second", "ratio to ideal"))
+    for r in rows:
+        t.add_row(r["what"], str(r["n"]), f"{r['rate']:.1f}", f"{r['ratio']:.2f}")
+    console.print(t)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
     return 0
@@ -368,6 +387,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--limit", type=int, help="samples per task")
     bench.add_argument("--decode-workers", type=int, default=2)
     bench.add_argument("--json", help="also write the figures to this JSON file")
+    bench.add_argument("--scaling", action="store_true",
+                       help="instead: throughput with 1 vs N torchrun ranks and openai-chat concurrency 1 vs N")
+    bench.add_argument("--ranks", type=int, default=2, help="--scaling: torchrun ranks (default 2)")
+    bench.add_argument("--sleep", type=float, default=0.05, help="--scaling: seconds per answer (default 0.05)")
+    bench.add_argument("--scaling-samples", type=int, default=240, help="--scaling: questions (default 240)")
+    bench.add_argument("--concurrency", type=int, default=8, help="--scaling: openai-chat requests in flight")
+    bench.add_argument("--requests", type=int, default=48, help="--scaling: openai-chat requests (default 48)")
+    bench.add_argument("--latency", type=float, default=0.2, help="--scaling: server latency in seconds")
     bench.set_defaults(func=cmd_bench)
 
     judge = add("judge", "GPT-judge a run's open-ended answers (any OpenAI-compatible endpoint)")

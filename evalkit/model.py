@@ -129,6 +129,15 @@ class ModelAdapter(ABC):
         """Model-side facts about one request (e.g. visual tokens), stored with its record."""
         return {}
 
+    def open_run(self, run_dir: Path) -> None:  # noqa: B027 (a hook most adapters leave as it is)
+        """Called with the run directory before the first request (e.g. to open a reply cache
+        beside it)."""
+
+    def usage(self) -> Optional[Dict[str, Any]]:
+        """What this process used (calls, tokens, cost), kept per pass in the run's
+        ``model_usage.json``; None when there is nothing to report."""
+        return None
+
     def describe(self) -> Dict[str, Any]:
         """Facts recorded in run.json: name, arguments, weights, labels such as untrained."""
         args = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self.args).items()}

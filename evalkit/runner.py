@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from . import __version__
+from .chat_api import redact_url
 from .data import parse_data_arg
 from .errors import ConfigError, DataError, SampleError
 from .media.images import LoadedImages, load_images
@@ -58,7 +59,8 @@ class RunConfig:
         return {
             "tasks": list(self.tasks),
             "model": self.model,
-            "model_args": parse_model_args(self.model_args),
+            # credentials in a URL (http://user:pass@host) are never written
+            "model_args": {k: redact_url(v) if "://" in v else v for k, v in parse_model_args(self.model_args).items()},
             "data": self.data,
             "seed": self.seed,
         }
@@ -311,7 +313,7 @@ class Runner:
             writer.append(self.record(task, p, response, error))
             timings.write(json.dumps({
                 "id": p.sample.id, "decode_s": round(p.decode_s, 4),
-                "wait_s": round(p.wait_s, 4), "generate_s": round(gen_s, 4),
+                "wait_s": round(p.wait_s, 4), "generate_s": round(gen_s, 4), "done_at": round(time.time(), 4),
             }) + "\n")
             timings.flush()
             self._advance(progress, bar)
@@ -340,6 +342,7 @@ class Runner:
         should know afterwards (resumed, partial, failed samples) is in ``notes``."""
         with self.run.owned(self.rank if self.world > 1 else None):
             self.prepare_dir()
+            self.model.open_run(self.run.path)
             for name in self.tasks:
                 self.run_task(name, progress)
                 full = len(self.loaded[name].samples)
@@ -347,7 +350,24 @@ class Runner:
                     self.notes.append(f"{name}: partial run: {self.config.limit} of {full} samples (--limit); rerun "
                                       f"with a larger or no --limit and the same --run-name to finish it")
                 self.note_failures(name)
+            self.record_usage()
         return self.run
+
+    def record_usage(self) -> None:
+        """Append this pass's model usage to ``model_usage[.rank<R>].json`` (passes and their sum)
+        and refresh the model facts of run.json (e.g. the model a server reported)."""
+        usage = self.model.usage()
+        if usage is None:
+            return
+        path = self.run.path / ("model_usage.json" if self.world == 1 else f"model_usage.rank{self.rank}.json")
+        passes = json.loads(path.read_text())["passes"] if path.exists() else []
+        passes.append({**usage, "finished": time.time()})
+        totals = {k: sum(p.get(k) or 0 for p in passes) for k, v in usage.items() if isinstance(v, (int, float))}
+        write_json(path, {"passes": passes, "total": totals})
+        if self.rank == 0:
+            info = self.run.load_run()
+            info["model"] = self.model.describe()
+            write_json(self.run.run_json, info)
 
     def note_failures(self, name: str) -> None:
         """Which samples failed and why (the first few), and the file listing them all; how many

@@ -9,15 +9,13 @@ read from the environment only and never written anywhere.
 from __future__ import annotations
 
 import asyncio
-import os
-import random
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
-from urllib.parse import urlsplit, urlunsplit
 
+from .. import chat_api
 from ..errors import ConfigError
 from .cache import JudgeCache
 from .specs import QA_JUDGE, JudgeItem, JudgeReplyError, JudgeSpec
@@ -25,22 +23,6 @@ from .specs import QA_JUDGE, JudgeItem, JudgeReplyError, JudgeSpec
 DATED = re.compile(r"-(\d{4}|\d{4}-\d{2}-\d{2})$")  # gpt-3.5-turbo-0613, gpt-4o-2024-08-06
 KEY_ENV = ("EVALKIT_JUDGE_API_KEY", "OPENAI_API_KEY")
 
-
-
-class MalformedReply(Exception):
-    """An HTTP 200 whose body is no chat completion (an HTML page, JSON without choices)."""
-
-
-def redact_url(url: Optional[str]) -> Optional[str]:
-    """``url`` without the credentials a user may have put in it (``http://user:pass@host``)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def check_dated(model: str) -> None:
@@ -52,10 +34,7 @@ def check_dated(model: str) -> None:
 
 
 def api_key() -> str:
-    for name in KEY_ENV:
-        if os.environ.get(name):
-            return os.environ[name]
-    raise ConfigError(f"no judge API key: set {' or '.join(KEY_ENV)} in the environment")
+    return chat_api.api_key(KEY_ENV, "judge")
 
 
 @dataclass
@@ -85,7 +64,7 @@ class JudgeConfig:
     def describe(self, spec: "JudgeSpec") -> Dict[str, Any]:
         """What results record about the judge (never the key; the endpoint without credentials)."""
         return {"model": self.model, "prompt": spec.name, "prompt_sha": spec.sha,
-                "temperature": self.temperature, "max_tokens": self.max_tokens, "base_url": redact_url(self.base_url)}
+                "temperature": self.temperature, "max_tokens": self.max_tokens, "base_url": chat_api.redact_url(self.base_url)}
 
 
 @dataclass
@@ -106,15 +85,6 @@ class JudgeStats:
         return (self.prompt_tokens * price_in + self.completion_tokens * price_out) / 1e6
 
 
-def retry_after(exc: Exception) -> Optional[float]:
-    response = getattr(exc, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 class Judge:
     def __init__(self, cfg: JudgeConfig, cache: JudgeCache, spec: JudgeSpec = QA_JUDGE, key: Optional[str] = None,
                  retry_failed: bool = False):
@@ -130,33 +100,16 @@ class Judge:
                                          max_retries=0, timeout=cfg.timeout_s)
 
     async def _call(self, item: JudgeItem) -> Tuple[str, Tuple[int, int]]:
-        """One completion, retrying rate limits, server errors and timeouts with backoff."""
-        import openai
-
-        for attempt in range(self.cfg.max_retries + 1):
-            try:
-                self.stats.calls += 1
-                out = await self.client.chat.completions.create(
-                    model=self.cfg.model, messages=self.spec.messages(item.fields),  # type: ignore[arg-type]
-                    temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens)
-                if isinstance(out, (str, bytes)) or not getattr(out, "choices", None):
-                    raise MalformedReply(f"the endpoint answered 200 without a completion: {str(out)[:120]!r}")
-                usage = (out.usage.prompt_tokens, out.usage.completion_tokens) if out.usage else (0, 0)
-                return out.choices[0].message.content or "", usage
-            except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
-                    openai.APIConnectionError) as exc:
-                if attempt == self.cfg.max_retries:
-                    raise
-                wait = retry_after(exc) if isinstance(exc, openai.RateLimitError) else None
-                if wait is None:
-                    wait = min(self.cfg.backoff_s * 2 ** attempt, self.cfg.max_backoff_s) * (0.5 + random.random() / 2)
-                self.stats.retries += 1
-                await asyncio.sleep(min(wait, self.cfg.max_backoff_s))
-        raise AssertionError("unreachable")
+        """One completion (retries with backoff in :func:`evalkit.chat_api.complete`)."""
+        retrying = chat_api.Retrying(self.cfg.max_retries, self.cfg.backoff_s, self.cfg.max_backoff_s)
+        out = await chat_api.complete(self.client, retrying, model=self.cfg.model,
+                                      messages=self.spec.messages(item.fields),
+                                      temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens)
+        self.stats.calls += out.calls
+        self.stats.retries += out.calls - 1
+        return out.text, (out.prompt_tokens, out.completion_tokens)
 
     async def judge_one(self, item: JudgeItem, sem: asyncio.Semaphore) -> Judgement:
-        import openai
-
         key = JudgeCache.key(self.cfg, self.spec, item)
         cached = self.cache.get(key)
         if cached is not None and (cached[1] is None or not self.retry_failed):
@@ -168,12 +121,13 @@ class Judge:
             pred, score = self.spec.parse(reply)
             return Judgement(item.id, pred, score, reply, cached=True)
         result = Judgement(item.id)
+        failures = chat_api.call_failures()
         async with sem:
             for ask in range(self.cfg.max_reasks + 1):
                 result.attempts = ask + 1
                 try:
                     reply, usage = await self._call(item)
-                except (openai.OpenAIError, MalformedReply, ValueError, TypeError, AttributeError) as exc:
+                except failures as exc:
                     # a refused call or a broken 200 body: this item's judge failure, not the run's end
                     result.error = f"judge call failed: {type(exc).__name__}: {str(exc)[:200]}"
                     break
@@ -190,7 +144,7 @@ class Judge:
                 result.error = None
                 break
         if result.reply is not None:  # a reply came back: keep it, parsed or not (call errors are retried next time)
-            self.cache.put(key, self.cfg, self.spec, result.reply, result.error, usage)
+            self.cache.put_reply(key, self.cfg, self.spec, result.reply, result.error, usage)
         if result.error:
             self.stats.failures += 1
         return result

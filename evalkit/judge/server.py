@@ -1,4 +1,4 @@
-"""A local OpenAI-compatible chat-completions server that plays the QA judge.
+"""A local OpenAI-compatible chat-completions server that plays the QA judge and a served model.
 
 For the judge benchmark and the tests: it answers the Video-ChatGPT judge prompt
 deterministically (yes/5 when the predicted answer contains the correct one, else no/0) after a
@@ -33,6 +33,7 @@ class MockJudgeServer:
         self.requests = 0
         self.per_prediction: Counter = Counter()
         self.authorizations: set = set()
+        self.bodies: list = []  # every request body received, in order
         self._lock = threading.Lock()
         server = self
 
@@ -69,6 +70,11 @@ class MockJudgeServer:
         self.httpd.server_close()
 
     def handle(self, h: BaseHTTPRequestHandler, body: dict) -> None:
+        with self._lock:
+            self.bodies.append(body)
+        user = next((m for m in reversed(body["messages"]) if m["role"] == "user"), body["messages"][-1])
+        if isinstance(user["content"], list):  # a model's multimodal request, not a judge prompt
+            return self.answer_model(h, body, user["content"])
         content = body["messages"][-1]["content"]
         m = FIELD.search(content) or TEMPCOMPASS.search(content) or MMIU.search(content)
         answer, pred = (m.group(1), m.group(2)) if m else ("", "")
@@ -112,6 +118,27 @@ class MockJudgeServer:
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": len(content) // 4, "completion_tokens": 12, "total_tokens": len(content) // 4 + 12},
         }
+        self.send(h, 200, reply)
+
+    def answer_model(self, h: BaseHTTPRequestHandler, body: dict, content: list) -> None:
+        """Play a served video model: answer the option letter B, or what a "[reply:X]" marker in
+        the text asks; fail like the judge markers ask."""
+        text = "".join(c.get("text", "") for c in content if c.get("type") == "text")
+        with self._lock:
+            self.requests += 1
+            self.per_prediction[text] += 1
+            n = self.per_prediction[text]
+            self.authorizations.add(h.headers.get("authorization", ""))
+        time.sleep(self.latency_s)
+        if "[429]" in text and n == 1:
+            return self.send(h, 429, {"error": {"message": "rate limited", "type": "rate_limit"}}, {"Retry-After": "1"})
+        marker = re.search(r"\[reply:([^\]]*)\]", text)
+        reply = {"id": f"chatcmpl-{self.requests}", "object": "chat.completion", "created": int(time.time()),
+                 "model": f"served/{body.get('model')}",
+                 "choices": [{"index": 0, "message": {"role": "assistant", "content": marker[1] if marker else "B"},
+                              "finish_reason": "stop"}],
+                 "usage": {"prompt_tokens": 100 + 85 * sum(c.get("type") == "image_url" for c in content),
+                           "completion_tokens": 1, "total_tokens": 0}}
         self.send(h, 200, reply)
 
     @staticmethod

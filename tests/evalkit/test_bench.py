@@ -20,3 +20,14 @@ def test_judge_bench_reports_the_speed_up(cli):
     code, out = cli("judge-bench", "--latency", "0.01", "--n", "4", "--concurrency", "2")
     assert code == 0, out
     assert "speed-up / ideal" in out
+
+
+def test_scaling_bench_reports_ranks_and_concurrency(cli):
+    code, out = cli("bench", "--scaling", "--scaling-samples", "12", "--sleep", "0.01", "--requests", "8",
+                    "--latency", "0.01", "--concurrency", "4", "--json", cli.output.parent / "scaling.json")
+    assert code == 0, out
+    import json
+
+    rows = json.loads((cli.output.parent / "scaling.json").read_text())
+    assert [r["ideal_factor"] for r in rows] == [1, 2, 1, 4] and all(r["rate"] > 0 for r in rows)
+    assert [r["ratio"] for r in rows[::2]] == [1.0, 1.0] and "ratio to ideal" in out
