@@ -20,22 +20,28 @@ from .registry import COMMANDS, MODELS, TASKS
 
 EXAMPLES: Dict[str, Tuple[str, ...]] = {
     "run": ("evalkit run --task videomme --data sample --model random",
-            "evalkit run --task videomme,videomme_w_subtitle --data /data/Video-MME --model dynamic-vlm \\\n"
-            "    --model-args checkpoint=/ckpt/ByteVideoLLM-14B,tokenizer=/ckpt/Qwen2.5-14B-Instruct",
-            "evalkit run --task videomme --data sample --model replay --model-args responses=responses.jsonl"),
+            "evalkit run --task videomme,videomme_w_subtitle --data /data/Video-MME \\\n"
+            "    --model dynamic-vlm \\\n"
+            "    --model-args checkpoint=/ckpt/bvllm-14b,tokenizer=/ckpt/qwen2.5-14b",
+            "evalkit run --task videomme --data sample --model replay \\\n"
+            "    --model-args responses=responses.jsonl"),
     "score": ("evalkit score results/runs/<run>", "evalkit score results/runs/<run> --breakdown"),
     "export": ("evalkit export results/runs/<run> --task videomme --format official",
                "evalkit export results/runs/<run> --task egoschema --fill-unparsed 0"),
     "bench": ("evalkit bench --task videomme --model dynamic-vlm --model-args preset=tiny",
               "evalkit bench --scaling --ranks 2 --concurrency 8"),
-    "judge": ("evalkit judge results/runs/<run> --judge-model gpt-4o-mini-2024-07-18 --base-url http://localhost:8000/v1",),
+    "judge": ("evalkit judge results/runs/<run> --judge-model gpt-4o-mini-2024-07-18 \\\n"
+              "    --base-url http://localhost:8000/v1",),
     "judge-bench": ("evalkit judge-bench --latency 0.25 --n 48 --concurrency 8",),
-    "leaderboard": ("evalkit leaderboard results/runs", "evalkit leaderboard results/runs --format html --out board.html"),
+    "leaderboard": ("evalkit leaderboard results/runs",
+                    "evalkit leaderboard results/runs --format html --out board.html"),
     "compare": ("evalkit compare results/runs/<run A> results/runs/<run B>",
-                "evalkit compare results/runs/<run A> results/runs/<run B> --protocol strict --json cmp.json"),
+                "evalkit compare results/runs/<run A> results/runs/<run B> \\\n"
+                "    --protocol strict --json cmp.json"),
     "table": ("evalkit table --paper 3 results/runs", "evalkit table --paper 6 results/runs --format latex"),
-    "sweep": ("evalkit sweep --task videomme --data sample --model dynamic-vlm --model-args preset=tiny \\\n"
-              "    --grid tokens_per_frame=36,64,100 --grid max_visual_tokens=4000,8000",),
+    "sweep": ("evalkit sweep --task videomme --data sample --model dynamic-vlm \\\n"
+              "    --model-args preset=tiny --grid tokens_per_frame=36,64,100 \\\n"
+              "    --grid max_visual_tokens=4000,8000",),
     "demo": ("evalkit demo",),
     "tasks": ("evalkit tasks", "evalkit tasks --verbose"),
     "models": ("evalkit models",),
@@ -339,7 +345,7 @@ def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evalkit", description="Evaluate video LLMs on benchmarks, scored like the official scripts.",
                                      epilog=examples(*MAIN_EXAMPLES), formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help: str, own: Tuple[str, ...] = ()) -> argparse.ArgumentParser:
         """A subcommand whose --help ends with its own examples."""

@@ -319,6 +319,7 @@ def test_help_of_every_command(capsys):
         assert exit_.value.code == 0
         out = capsys.readouterr().out
         assert "usage: evalkit" in out
+        assert all(len(line) <= 80 for line in out.splitlines()), name  # reads in an 80-column terminal
         if name is not None:  # each subcommand shows its own examples, and only its own
             example_lines = [ln.strip() for ln in out.split("examples:", 1)[-1].splitlines() if ln.startswith("  evalkit")]
             assert example_lines and all(ln.startswith(f"evalkit {name}") for ln in example_lines), name
