@@ -32,7 +32,7 @@ def to_html(board: Board) -> str:
 <style>
 body{{font-family:system-ui,sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;margin:1em 0}}
 th,td{{padding:.35em .7em;border-bottom:1px solid #ddd;text-align:right}} th{{cursor:pointer;background:#f4f4f4}}
-td:first-child,th:first-child,td:nth-child(2){{text-align:left}} .charts{{display:flex;flex-wrap:wrap;gap:1.5em}}
+td:first-child,th:first-child,td:nth-child(2){{text-align:left}} td:first-child{{white-space:nowrap}} .charts{{display:flex;flex-wrap:wrap;gap:1.5em}}
 .bd td,.bd th{{font-size:.85em}} h1{{font-size:1.4em}} figure{{margin:0}} figcaption{{font-size:.9em;color:#555}}
 </style></head><body>
 <h1>evalkit leaderboard</h1>
@@ -60,16 +60,18 @@ def bar_chart(board: Board, k: int, col: Column) -> str:
              if (c := board.cells.get((run["run_name"], k))) and c["value"] is not None]
     if not cells:
         return ""
-    w, bar, gap, h = 320, 22, 8, len(cells) * 30 + 10
+    left = 10 + 7 * max(len(name) for name, _ in cells)  # room for whole run names (11 px text)
+    span, bar, gap, h = 200, 22, 8, len(cells) * 30 + 10
+    w = left + span + 50
     items = []
     for i, (name, c) in enumerate(cells):
         y = 5 + i * (bar + gap)
-        x = 120 + c["value"] / 100 * (w - 130)
-        items.append(f'<text x="0" y="{y + 15}" font-size="11">{html.escape(name[:18])}</text>'
-                     f'<rect x="120" y="{y}" width="{x - 120:.1f}" height="{bar}" fill="#4a7fb5"/>'
+        x = left + c["value"] / 100 * span
+        items.append(f'<text x="0" y="{y + 15}" font-size="11">{html.escape(name)}</text>'
+                     f'<rect x="{left}" y="{y}" width="{x - left:.1f}" height="{bar}" fill="#4a7fb5"/>'
                      f'<text x="{x + 3:.1f}" y="{y + 15}" font-size="11">{c["value"]:.1f}</text>')
         if c.get("ci"):
-            lo, hi = (120 + v / 100 * (w - 130) for v in c["ci"])
+            lo, hi = (left + v / 100 * span for v in c["ci"])
             items.append(f'<line x1="{lo:.1f}" x2="{hi:.1f}" y1="{y + bar / 2}" y2="{y + bar / 2}" stroke="#222"/>')
     return (f'<figure><figcaption>{html.escape(col.label)}</figcaption>'
-            f'<svg width="{w + 40}" height="{h}" role="img">{"".join(items)}</svg></figure>')
+            f'<svg width="{w}" height="{h}" role="img">{"".join(items)}</svg></figure>')
