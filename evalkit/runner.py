@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import subprocess
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -135,6 +136,42 @@ class Prepared:
     error: Optional[str] = None
     decode_s: float = 0.0
     wait_s: float = 0.0  # time the loop waited for this sample's media
+    decoded: bool = True  # False: the frames were decoded for another question of the same video
+
+
+class SharedVideos:
+    """Each video decoded once per run: the first of its pending questions decodes it, the
+    others (on any worker thread) wait for and reuse those frames, which are released after the
+    last of them. The frames are the same either way (one spec, one file), so records do not say
+    which question decoded; timings.jsonl does (``decoded``)."""
+
+    def __init__(self, pending: List[Tuple[int, Sample]]):
+        self.left: Dict[Path, int] = {}
+        for _, s in pending:
+            if s.video is not None:
+                self.left[s.video] = self.left.get(s.video, 0) + 1
+        self.futures: Dict[Path, Future] = {}
+        self.lock = threading.Lock()
+
+    def read(self, path: Path, spec: Any) -> Tuple[SampledVideo, bool]:
+        """(frames, whether this call decoded them); a decoding error fails every question."""
+        with self.lock:
+            future = self.futures.get(path)
+            first = future is None
+            if future is None:
+                future = self.futures[path] = Future()
+        try:
+            if first:
+                try:
+                    future.set_result(read_video(path, spec))
+                except BaseException as exc:  # handed to the video's other questions too
+                    future.set_exception(exc)
+            return future.result(), first
+        finally:
+            with self.lock:
+                self.left[path] = self.left.get(path, 1) - 1
+                if self.left[path] <= 0:
+                    self.futures.pop(path, None)
 
 
 class Runner:
@@ -154,6 +191,7 @@ class Runner:
         self.run = RunDir(config.output / config.name())
         self.notes: List[str] = []  # resumed or partial tasks, said after the run
         self.bars: Dict[str, Any] = {}  # task -> progress bar id
+        self.videos = SharedVideos([])  # the current task's decoded videos, shared by their questions
         self._counted = 0.0
 
     # --- run.json ---------------------------------------------------------------------------
@@ -210,17 +248,19 @@ class Runner:
     def _prepare(self, task: Task, index: int, sample: Sample) -> Prepared:
         spec = self.spec
         media: Optional[Union[SampledVideo, LoadedImages]] = None
+        decoded = True
         try:
             if spec is not None and task.media_kind == "video":
                 if sample.video is None:
                     raise SampleError(f"{task.name} sample {sample.id}: no video path")
-                media = read_video(sample.video, spec)
+                media, decoded = self.videos.read(sample.video, spec)
             elif spec is not None and task.media_kind == "images":
                 media = load_images(sample.images, spec.size)
             request = task.build_request(sample, media)
         except SampleError as exc:
             return Prepared(sample, index, error=str(exc))
-        return Prepared(sample, index, request, media, decode_s=getattr(media, "decode_s", 0.0))
+        return Prepared(sample, index, request, media, decoded=decoded,
+                        decode_s=getattr(media, "decode_s", 0.0) if decoded else 0.0)
 
     def _prefetched(self, task: Task, pending: List[Tuple[int, Sample]]) -> Iterator[Prepared]:
         """Prepared samples in order, decoding up to ``prefetch`` ahead on worker threads
@@ -268,6 +308,7 @@ class Runner:
         if self.config.retry_failed:
             done -= self.run.failed_ids(name)
         pending = [(i, s) for i, s in mine if s.id not in done]
+        self.videos = SharedVideos(pending)
         if len(mine) > len(pending):
             self.notes.append(f"{name}: resumed: {len(mine) - len(pending)} of {len(mine)} already done in {self.run.path}")
         bar = None
@@ -314,6 +355,7 @@ class Runner:
             timings.write(json.dumps({
                 "id": p.sample.id, "decode_s": round(p.decode_s, 4),
                 "wait_s": round(p.wait_s, 4), "generate_s": round(gen_s, 4), "done_at": round(time.time(), 4),
+                "decoded": p.decoded,  # a run-time fact (depends on where a resume started): not in the record
             }) + "\n")
             timings.flush()
             self._advance(progress, bar)

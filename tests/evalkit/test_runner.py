@@ -4,6 +4,8 @@ import json
 from dataclasses import dataclass
 from typing import List
 
+import pytest
+
 from evalkit.errors import SampleError
 from evalkit.media.sampling import SamplingSpec
 from evalkit.model import ModelAdapter
@@ -81,3 +83,31 @@ def test_rerun_with_changed_sampling_is_refused(cli, monkeypatch):
     code, out = cli.run(*args)
     assert code == 2 and "exists with a different configuration" in out and "sampling:" in out
     assert (cli.output / "r" / "videomme" / "predictions.jsonl").read_bytes() == before
+
+
+@pytest.mark.parametrize("prefetch", ["0", "4"])
+def test_each_video_is_decoded_once_for_all_its_questions(cli, monkeypatch, prefetch):
+    import evalkit.runner as runner_module
+
+    calls = []
+    real = runner_module.read_video
+    monkeypatch.setattr(runner_module, "read_video", lambda path, spec: calls.append(path.name) or real(path, spec))
+    code, out = cli.run("--task", "videomme", "--data", "sample", "--model", "random",
+                        "--model-args", "decode=true,max_frames=4", "--prefetch", prefetch)
+    assert code == 0, out
+    assert sorted(calls) == sorted(set(calls)) and len(calls) == 4  # 4 videos, 12 questions
+    recs = records(cli)
+    timings = [json.loads(x) for x in (cli.output / "r" / "videomme" / "timings.jsonl").read_text().splitlines()]
+    assert [t["decoded"] for t in timings] == [True, False, False] * 4
+    assert all(t["decode_s"] == 0 for t in timings if not t["decoded"])
+    for k in range(0, 12, 3):  # a video's questions saw the same frames
+        assert recs[k]["media"] == recs[k + 1]["media"] == recs[k + 2]["media"]
+
+
+def test_a_broken_video_fails_each_of_its_questions(cli, videomme_copy):
+    (videomme_copy / "data" / "smpl0000002.mp4").write_bytes(b"\x00" * 2048)
+    code, out = cli.run("--task", "videomme", "--data", videomme_copy, "--model", "random",
+                        "--model-args", "decode=true,max_frames=4")
+    assert code == 0, out
+    failed = [r["id"] for r in records(cli) if r["error"]]
+    assert failed == ["002-1", "002-2", "002-3"]
