@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from rich.console import Console
 from rich.progress import (
@@ -24,7 +24,9 @@ EXAMPLES: Dict[str, Tuple[str, ...]] = {
             "    --model dynamic-vlm \\\n"
             "    --model-args checkpoint=/ckpt/bvllm-14b,tokenizer=/ckpt/qwen2.5-14b",
             "evalkit run --task videomme --data sample --model replay \\\n"
-            "    --model-args responses=responses.jsonl"),
+            "    --model-args responses=responses.jsonl",
+            "evalkit run --task videomme --data /data/Video-MME --model random \\\n"
+            "    --model-args decode=true --run-name smoke --retry-failed"),
     "score": ("evalkit score results/runs/<run>", "evalkit score results/runs/<run> --breakdown"),
     "export": ("evalkit export results/runs/<run> --task videomme --format official",
                "evalkit export results/runs/<run> --task egoschema --fill-unparsed 0"),
@@ -49,9 +51,8 @@ EXAMPLES: Dict[str, Tuple[str, ...]] = {
 MAIN_EXAMPLES = ("run", "score", "compare", "leaderboard", "demo")
 
 
-def examples(*commands: str) -> str:
-    """An epilog listing the examples of ``commands``."""
-    lines = [line for c in commands for line in EXAMPLES.get(c, ())]
+def examples(lines: Sequence[str]) -> str:
+    """An epilog listing example command lines."""
     return "examples:\n" + "\n".join(f"  {line}" for line in lines) if lines else ""
 
 
@@ -344,14 +345,12 @@ def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evalkit", description="Evaluate video LLMs on benchmarks, scored like the official scripts.",
-                                     epilog=examples(*MAIN_EXAMPLES), formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     epilog=examples([line for c in MAIN_EXAMPLES for line in EXAMPLES[c]]), formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help: str, own: Tuple[str, ...] = ()) -> argparse.ArgumentParser:
         """A subcommand whose --help ends with its own examples."""
-        if own:
-            EXAMPLES[name] = own
-        return commands.add_parser(name, help=help, epilog=examples(name),
+        return commands.add_parser(name, help=help, epilog=examples(own or EXAMPLES.get(name, ())),
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
     run = add("run", "run a model on tasks (resumes an existing run dir)")

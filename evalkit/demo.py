@@ -38,8 +38,8 @@ def run_demo(console: Console, output: Path, model: str, model_args: str,
             results.append(score_run(runner.run))
             for note in runner.notes:
                 console.print(note, highlight=False)
-    for res in results:
-        line = unreadable_line(res)
+    unreadable = [unreadable_line(res) for res in results]
+    for res, line in zip(results, unreadable):
         if line:
             note = " (its weights are random: this is expected)" if res["model"].get("untrained") else ""
             console.print(f"[yellow]{line}{note}[/]")
@@ -47,7 +47,7 @@ def run_demo(console: Console, output: Path, model: str, model_args: str,
             console.print(summary(res, console))
     # the untrained model's replies name no option, so nothing is answered under the official
     # protocol's answered-only denominator: pair the runs where every item counts
-    protocol = "strict" if any(unreadable_line(r) for r in results) else None
+    protocol = "strict" if any(unreadable) else None
     console.print(f"\n[bold]Paired comparison[/] (B = {MODEL_RUN}, A = {BASELINE}"
                   + (", strict protocol: every item counts" if protocol else "") + ")")
     for row in compare_runs(str(runs[0]), str(runs[1]), [TASK], protocol=protocol):

@@ -17,7 +17,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Union, cast
 
 from . import __version__
 from .chat_api import redact_url
@@ -223,9 +223,10 @@ class Runner:
                 diffs.append(f"sampling: {old.get('sampling')} -> {info['sampling']}")
             for name, facts in info["tasks"].items():  # the same path with other files in it
                 before: Dict[str, Any] = dict(old["tasks"].get(name) or {})
+                now: Dict[str, Any] = dict(facts)
                 for key in ("annotations_sha256", "dataset_revision"):
-                    if before and before.get(key) != dict(facts).get(key):
-                        diffs.append(f"{name} {key}: {before.get(key)} -> {dict(facts).get(key)} "
+                    if before and before.get(key) != now.get(key):
+                        diffs.append(f"{name} {key}: {before.get(key)} -> {now.get(key)} "
                                      "(the data changed since the records were made)")
             if diffs:
                 raise ConfigError(
@@ -280,7 +281,11 @@ class Runner:
                 yield done
 
     def record(self, task: Task, p: Prepared, response: Optional[str], error: Optional[str]) -> Record:
-        rec: Record = {
+        facts: Dict[str, Any] = {} if p.request is None else {
+            "prompt": {"sha256": hashlib.sha256(p.request.text.encode()).hexdigest()[:16], **p.request.facts},
+            "model": self.model.request_facts(p.request),
+        }
+        rec = cast(Record, {
             "id": p.sample.id,
             "index": p.index,
             "task": task.name,
@@ -290,14 +295,10 @@ class Runner:
             "cluster": p.sample.cluster or p.sample.id,
             "fields": p.sample.record_fields(),
             "media": p.media.facts() if p.media else None,
+            **facts,
             "parsed": {},
             "score": {},
-        }
-        if p.request is not None:  # before parsed/score, where records have always had them
-            del rec["parsed"], rec["score"]
-            rec["prompt"] = {"sha256": hashlib.sha256(p.request.text.encode()).hexdigest()[:16], **p.request.facts}
-            rec["model"] = self.model.request_facts(p.request)
-            rec["parsed"], rec["score"] = {}, {}
+        })
         return score_record(task, rec)
 
     def run_task(self, name: str, progress=None) -> int:

@@ -23,7 +23,7 @@ from typing import Dict, List, Tuple
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from evalkit.data import samples_root
+from evalkit.scaling import questions
 
 PY = sys.executable
 BIG = 9000  # bytes per response: records above 8 KiB
@@ -35,17 +35,10 @@ def evalkit(*args: str, **kw) -> subprocess.CompletedProcess:
 
 def make_data(root: Path, n: int, seed: int) -> Dict[str, str]:
     """A Video-MME-layout parquet of ``n`` questions (replay needs no videos) and their responses."""
-    rows = pq.read_table(samples_root() / "videomme" / "videomme" / "test-00000-of-00001.parquet").to_pylist()
+    questions(root, n)
     rng = random.Random(seed)
-    out, responses = [], {}
-    for k in range(n):
-        row = dict(rows[k % len(rows)])
-        row["video_id"], row["question_id"] = f"{k // 3:05d}", f"{k // 3:05d}-{k % 3 + 1}"
-        out.append(row)
-        responses[row["question_id"]] = rng.choice("ABCD") + " " + "x" * BIG
-    (root / "videomme").mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(out), root / "videomme" / "test-00000-of-00001.parquet")
-    return responses
+    ids = pq.read_table(root / "videomme" / "test-00000-of-00001.parquet", columns=["question_id"]).to_pylist()
+    return {row["question_id"]: rng.choice("ABCD") + " " + "x" * BIG for row in ids}
 
 
 def check(run: Path, responses: Dict[str, str]) -> Tuple[int, int, int]:

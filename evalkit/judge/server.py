@@ -78,11 +78,7 @@ class MockJudgeServer:
         content = body["messages"][-1]["content"]
         m = FIELD.search(content) or TEMPCOMPASS.search(content) or MMIU.search(content)
         answer, pred = (m.group(1), m.group(2)) if m else ("", "")
-        with self._lock:
-            self.requests += 1
-            self.per_prediction[pred] += 1
-            n = self.per_prediction[pred]
-            self.authorizations.add(h.headers.get("authorization", ""))
+        n = self.count(h, pred)
         time.sleep(self.latency_s + (0.5 if "[slow]" in pred else 0.0))
         if "[429]" in pred and n == 1:
             return self.send(h, 429, {"error": {"message": "rate limited", "type": "rate_limit"}}, {"Retry-After": "1"})
@@ -120,15 +116,19 @@ class MockJudgeServer:
         }
         self.send(h, 200, reply)
 
+    def count(self, h: BaseHTTPRequestHandler, key: str) -> int:
+        """Count a request; returns how many times ``key`` (its prediction or text) was asked."""
+        with self._lock:
+            self.requests += 1
+            self.per_prediction[key] += 1
+            self.authorizations.add(h.headers.get("authorization", ""))
+            return self.per_prediction[key]
+
     def answer_model(self, h: BaseHTTPRequestHandler, body: dict, content: list) -> None:
         """Play a served video model: answer the option letter B, or what a "[reply:X]" marker in
         the text asks; fail like the judge markers ask."""
         text = "".join(c.get("text", "") for c in content if c.get("type") == "text")
-        with self._lock:
-            self.requests += 1
-            self.per_prediction[text] += 1
-            n = self.per_prediction[text]
-            self.authorizations.add(h.headers.get("authorization", ""))
+        n = self.count(h, text)
         time.sleep(self.latency_s)
         if "[429]" in text and n == 1:
             return self.send(h, 429, {"error": {"message": "rate limited", "type": "rate_limit"}}, {"Retry-After": "1"})
