@@ -6,7 +6,11 @@ Rule with T = ``max_frames`` and D = duration in seconds:
 * D >= T: T frames, at the centres of T equal segments, t_k = (k + 0.5) * D / T.
 
 Each target time is mapped to the frame on screen at that time: the last frame whose
-presentation timestamp is <= t_k (the first frame if t_k precedes it). Working in time rather
+presentation timestamp is <= t_k + 1 us (the first frame if t_k precedes it; the microsecond
+absorbs containers whose time base cannot state a frame's time exactly, e.g. 1/1000 at 30 fps).
+Given exact rational timestamps (``fractions.Fraction``, as the video reader passes them) the
+arithmetic is exact, so the frame count and targets never depend on float rounding or on the
+decoder: a 60.000 s video at 1 fps gives 60 targets, not 61. Working in time rather
 than in frame indices makes the rule correct for variable-frame-rate video too. When a video has
 fewer distinct frames than targets (very low frame rates) repeated indices are dropped, so the
 model never sees the same frame twice; ``len(indices)`` is the number of frames actually sampled.
@@ -16,7 +20,8 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import asdict, dataclass
-from typing import List, Optional, Sequence, Tuple
+from fractions import Fraction
+from typing import List, Optional, Sequence, Tuple, TypeVar
 
 from ..errors import ConfigError
 
@@ -42,36 +47,42 @@ class SamplingSpec:
         return d
 
 
-def sample_times(duration: float, spec: SamplingSpec) -> List[float]:
-    """Target times in seconds for a video of ``duration`` seconds."""
+TOLERANCE = Fraction(1, 1_000_000)  # seconds
+Time = TypeVar("Time", float, Fraction)
+
+
+def sample_times(duration: Time, spec: SamplingSpec) -> List[Time]:
+    """Target times in seconds for a video of ``duration`` seconds (exact for a Fraction)."""
+    if not isinstance(duration, Fraction):
+        duration = float(duration)
     if duration <= 0:
-        return [0.0]
+        return [type(duration)(0)]
     t = spec.max_frames
-    if duration < t / spec.fps_below_max:
-        step = 1.0 / spec.fps_below_max
-        return [k * step for k in range(math.ceil(duration / step))]
-    return [(k + 0.5) * duration / t for k in range(t)]
+    rate = Fraction(spec.fps_below_max)
+    if duration < t / rate:
+        n = math.ceil(duration * rate)
+        return [type(duration)(k / rate) for k in range(n)]
+    return [(2 * k + 1) * duration / (2 * t) for k in range(t)]
 
 
-def select_frames(pts: Sequence[float], duration: float, spec: SamplingSpec) -> List[int]:
+def select_frames(pts: Sequence[Time], duration: Time, spec: SamplingSpec) -> List[int]:
     """Frame indices (ascending, distinct) sampled from a video whose frames start at ``pts``."""
     if not pts:
         return []
     chosen: List[int] = []
     for target in sample_times(duration, spec):
-        # a tiny tolerance keeps float noise in container timestamps from picking the previous frame
-        i = max(bisect.bisect_right(pts, target + 1e-6) - 1, 0)
+        i = max(bisect.bisect_right(pts, target + type(target)(TOLERANCE)) - 1, 0)
         if not chosen or i != chosen[-1]:
             chosen.append(i)
     return chosen
 
 
-def video_duration(pts: Sequence[float], fps: float) -> float:
-    """Duration as the end of the last frame: its start plus one frame interval."""
+def video_duration(pts: Sequence[Time], fps: "float | Fraction") -> Time:
+    """Duration as the end of the last frame: its start plus the mean frame interval (for a
+    single frame, one interval of ``fps``); exact when the timestamps are Fractions."""
     if not pts:
-        return 0.0
+        return 0.0  # type: ignore[return-value]  # no frames: no duration, whatever the time type
     if len(pts) > 1:
-        interval = (pts[-1] - pts[0]) / (len(pts) - 1)
-    else:
-        interval = 1.0 / fps if fps > 0 else 0.0
-    return float(pts[-1] + interval)
+        return pts[-1] + (pts[-1] - pts[0]) / (len(pts) - 1)
+    zero = pts[0] - pts[0]
+    return pts[0] + (type(zero)(1 / Fraction(fps)) if fps else zero)

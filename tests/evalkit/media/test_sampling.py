@@ -1,4 +1,5 @@
 import math
+from fractions import Fraction
 
 import pytest
 
@@ -82,3 +83,23 @@ def test_duration_is_end_of_last_frame():
     assert video_duration([0, .5, 1.0], 2.0) == 1.5
     assert video_duration([0.0], 4.0) == 0.25
     assert video_duration([], 4.0) == 0.0
+
+
+def test_exact_timestamps_take_the_frames_float_noise_would_not():
+    # 60 frames at 1 fps: float32 timestamps made this 60.00005 s and 61 targets
+    pts = [Fraction(k) for k in range(60)]
+    duration = video_duration(pts, 1.0)
+    assert duration == 60 and isinstance(duration, Fraction)
+    assert len(sample_times(duration, T120)) == 60
+    assert len(sample_times(60.00005, T120)) == 61  # what float noise did
+
+
+def test_ntsc_targets_are_exact_fractions():
+    tb = Fraction(1001, 30000)
+    pts = [k * tb for k in range(3600)]  # 120.12 s at 29.97 fps
+    duration = video_duration(pts, Fraction(30000, 1001))
+    times = sample_times(duration, T120)
+    assert duration == Fraction(3600 * 1001, 30000) and times[0] == duration / 240
+    idx = select_frames(pts, duration, T120)
+    # frame on screen at t: floor(t / tb), computed exactly
+    assert idx == [int(t / tb) for t in times]

@@ -34,7 +34,7 @@ def test_long_video_uniform_frames(videos, backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_ntsc_rate(videos, backend):
-    info = probe_video(videos["ntsc"], backend)
+    info = probe_video(videos["ntsc"])
     assert info.n_frames == 90 and abs(info.fps - 29.97) < 0.01
     sv = read_video(videos["ntsc"], SamplingSpec(), backend)
     # 3.003 s -> targets 0, 1, 2, 3 s; frame on screen at t is floor(t * 29.97)
