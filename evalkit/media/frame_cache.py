@@ -1,0 +1,130 @@
+"""An opt-in on-disk cache of decoded, resized frames, shared by runs (``--frame-cache DIR`` or
+``EVALKIT_FRAME_CACHE``): the second checkpoint evaluated on a task decodes nothing.
+
+An entry is keyed by the video file's identity (resolved path, size, modification time), the
+sampling spec and the decoder asked for, so it holds exactly the pixels an uncached read would
+give. Entries are written to a temporary file and renamed into place, so a reader (another
+torchrun rank, another run) never sees half an entry and a kill mid-write leaves only a stray
+temporary file, removed later. A hit refreshes the entry's time; when the cache outgrows its size
+limit the least recently used entries go (one process at a time, under a lock file).
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import numpy as np
+
+from .sampling import SamplingSpec
+from .video import SampledVideo, read_video
+
+FORMAT = 1
+STALE_TMP_S = 3600  # a temporary file this old belongs to a writer that was killed
+ENV_DIR, ENV_MAX_GB = "EVALKIT_FRAME_CACHE", "EVALKIT_FRAME_CACHE_MAX_GB"
+DEFAULT_MAX_GB = 50.0
+
+
+class FrameCache:
+    def __init__(self, root: Path, max_gb: float = DEFAULT_MAX_GB):
+        self.root = Path(root).expanduser()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = int(max_gb * 2**30)
+
+    @classmethod
+    def from_env(cls) -> Optional["FrameCache"]:
+        root = os.environ.get(ENV_DIR)
+        return cls(Path(root), float(os.environ.get(ENV_MAX_GB, DEFAULT_MAX_GB))) if root else None
+
+    def describe(self) -> Dict[str, Any]:
+        return {"dir": str(self.root), "max_gb": round(self.max_bytes / 2**30, 3), "format": FORMAT}
+
+    def key(self, path: Path, spec: SamplingSpec, decoder: str) -> str:
+        st = Path(path).stat()
+        identity = {"path": str(Path(path).resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                    "spec": spec.to_dict(), "decoder": decoder, "format": FORMAT}
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
+
+    def entry(self, key: str) -> Path:
+        return self.root / f"{key}.npz"
+
+    def get(self, key: str) -> Optional[SampledVideo]:
+        path = self.entry(key)
+        start = time.perf_counter()
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                frames = data["frames"]
+                meta = json.loads(bytes(data["meta"]).decode())
+        except FileNotFoundError:
+            return None
+        except Exception:  # damaged (disk trouble): a miss, and the entry goes
+            path.unlink(missing_ok=True)
+            return None
+        try:
+            os.utime(path)  # most recently used
+        except OSError:  # evicted meanwhile by another process: the frames are already read
+            pass
+        return SampledVideo(frames=frames, indices=meta["indices"], timestamps=meta["timestamps"],
+                            duration=meta["duration"], backend=meta["backend"], rotation=meta["rotation"],
+                            fallback=meta["fallback"], decode_s=time.perf_counter() - start, frame_cache="hit")
+
+    def put(self, key: str, video: SampledVideo) -> None:
+        meta = {"indices": video.indices, "timestamps": video.timestamps, "duration": video.duration,
+                "backend": video.backend, "rotation": video.rotation, "fallback": video.fallback}
+        buffer = io.BytesIO()
+        np.savez(buffer, frames=video.frames, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.root)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(buffer.getbuffer())
+            os.replace(tmp, self.entry(key))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self.evict()
+
+    def evict(self) -> None:
+        """Delete least recently used entries until the cache is within its limit (and stray
+        temporary files of killed writers)."""
+        with (self.root / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            entries = []
+            for p in self.root.iterdir():
+                try:
+                    st = p.stat()
+                except FileNotFoundError:
+                    continue
+                if p.name.startswith(".tmp-") and time.time() - st.st_mtime > STALE_TMP_S:
+                    p.unlink(missing_ok=True)
+                elif p.suffix == ".npz":
+                    entries.append((st.st_mtime, st.st_size, p))
+            total = sum(size for _, size, _ in entries)
+            for _, size, p in sorted(entries, key=lambda e: e[0]):
+                if total <= self.max_bytes:
+                    break
+                p.unlink(missing_ok=True)
+                total -= size
+
+
+def read_cached(path: Path, spec: SamplingSpec, decoder: str, cache: Optional[FrameCache]) -> SampledVideo:
+    """The frames of ``path`` from the cache when it has them, else decoded (and stored)."""
+    if cache is None:
+        return read_video(path, spec, decoder)
+    key = cache.key(path, spec, decoder)
+    video = cache.get(key)
+    if video is not None:
+        video.source = Path(path)
+        return video
+    video = read_video(path, spec, decoder)
+    video.frame_cache = "miss"
+    try:
+        cache.put(key, video)
+    except OSError:  # a full or read-only cache disk costs the saving, never the sample
+        pass
+    return video
