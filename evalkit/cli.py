@@ -83,7 +83,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         tasks=[t for t in args.task.split(",") if t], model=args.model, model_args=args.model_args or "",
         data=args.data, limit=args.limit, seed=args.seed, output=Path(args.output),
         run_name=args.run_name, overwrite=args.overwrite, prefetch=args.prefetch,
-        decode_workers=args.decode_workers, retry_failed=args.retry_failed,
+        decode_workers=args.decode_workers, retry_failed=args.retry_failed, decoder=args.decoder,
+        frame_cache=Path(args.frame_cache) if args.frame_cache else None, frame_cache_max_gb=args.frame_cache_max_gb,
     )
     runner = Runner(config)
     if runner.model.untrained:
@@ -364,7 +365,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="seed for baselines and the bootstrap (default 0)")
     run.add_argument("--overwrite", action="store_true", help="discard an existing run dir of this name")
     run.add_argument("--prefetch", type=int, default=4, help="samples decoded ahead of the model (default 4)")
-    run.add_argument("--decode-workers", type=int, default=2, help="decoding threads (default 2)")
+    run.add_argument("--decode-workers", type=int, default=0,
+                     help="decoding threads (default: one per core, at most 4)")
+    run.add_argument("--decoder", default="auto", choices=("auto", "pyav", "decord", "torchcodec"),
+                     help="video decoder (default auto: PyAV; one that is not exact for a video falls back "
+                          "to PyAV, recorded)")
+    run.add_argument("--frame-cache", metavar="DIR",
+                     help="reuse decoded frames across runs from this folder (default: $EVALKIT_FRAME_CACHE; "
+                          "none when unset)")
+    run.add_argument("--frame-cache-max-gb", type=float, metavar="GB",
+                     help="frame cache size limit; least recently used entries go first (default 50, "
+                          "or $EVALKIT_FRAME_CACHE_MAX_GB)")
     run.add_argument("--retry-failed", action="store_true",
                      help="answer again the samples whose record is a failure (e.g. after fixing a video)")
     run.set_defaults(func=cmd_run)

@@ -14,7 +14,7 @@ import dataclasses
 import typing
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from .errors import ConfigError
 from .media.sampling import SamplingSpec
@@ -124,6 +124,16 @@ class ModelAdapter(ABC):
     @abstractmethod
     def generate(self, requests: List[Request]) -> List[str]:
         """One response per request, in order."""
+
+    def generate_group(self, requests: List[Request]) -> Iterator[str]:
+        """The responses, in order, to several questions about one video (the same decoded
+        frames, in dataset order), yielded as they are ready so the run can save each at once.
+        An adapter that can reuse work across them (the encoded frames, the prefilled prefix)
+        overrides this; the default answers them ``batch_size`` at a time through
+        :meth:`generate`."""
+        size = max(1, self.batch_size)
+        for start in range(0, len(requests), size):
+            yield from self.generate(requests[start:start + size])
 
     def request_facts(self, request: Request) -> Dict[str, Any]:
         """Model-side facts about one request (e.g. visual tokens), stored with its record."""

@@ -1,8 +1,12 @@
 """The run loop: load tasks, decode media ahead of the model, generate, append records, score.
 
-Media for the next samples is decoded by worker threads while the model works on the current
-batch (a bounded prefetch window, consumed in dataset order so the predictions file is the same
-however the run is interrupted and resumed).
+Work is scheduled per video: a task's pending questions are grouped by their video (groups in
+the order of their first question, dataset order within), each video is decoded once (or read
+from the frame cache), and a video's questions go to the model together through
+``generate_group`` so an adapter can reuse the encoded frames and the shared prompt prefix.
+Videos with one question, and image tasks, are batched ``batch_size`` at a time. Media for the
+next samples is decoded by worker threads while the model works (a bounded prefetch window,
+consumed in that fixed order, so a resumed run writes the same records).
 """
 from __future__ import annotations
 
@@ -23,8 +27,9 @@ from . import __version__
 from .chat_api import redact_url
 from .data import parse_data_arg
 from .errors import ConfigError, DataError, SampleError
+from .media.frame_cache import ENV_DIR, FrameCache, read_cached
 from .media.images import LoadedImages, load_images
-from .media.video import SampledVideo, quiet_decoders, read_video
+from .media.video import SampledVideo, check_decoder, quiet_decoders
 from .model import ModelAdapter, parse_model_args
 from .registry import MODELS, TASKS
 from .store import PredictionWriter, RunDir, config_differences, write_json
@@ -46,10 +51,17 @@ class RunConfig:
     run_name: Optional[str] = None
     overwrite: bool = False
     prefetch: int = 4
-    decode_workers: int = 2
+    decode_workers: int = 0  # 0: one per core, at most 4
     retry_failed: bool = False  # answer again the samples whose last record is a failure
+    decoder: str = "auto"
+    frame_cache: Optional[Path] = None  # None: $EVALKIT_FRAME_CACHE when set, else no cache
+    frame_cache_max_gb: Optional[float] = None
+    reuse_frames: bool = True  # False (bench baseline only): every question decodes its video
 
     def __post_init__(self) -> None:
+        check_decoder(self.decoder)
+        if self.decode_workers <= 0:
+            self.decode_workers = min(4, os.cpu_count() or 1)
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"--limit {self.limit}: give a number of samples >= 1 (or no --limit for all)")
         if self.run_name is not None:
@@ -136,25 +148,54 @@ class Prepared:
     error: Optional[str] = None
     decode_s: float = 0.0
     wait_s: float = 0.0  # time the loop waited for this sample's media
-    decoded: bool = True  # False: the frames were decoded for another question of the same video
+    decoded: bool = True  # False: the frames came from another question of the video, or the frame cache
+    decode_span: Optional[Tuple[float, float]] = None  # wall-clock (start, end) of this sample's media read
+
+
+@dataclass
+class Output:
+    """Where a task's answers go: its predictions, its timings, its progress bar."""
+
+    writer: PredictionWriter
+    timings: Any  # the open timings.jsonl
+    progress: Any = None
+    bar: Any = None
+
+
+def video_key(sample: Sample) -> Any:
+    """What groups questions: their video file (a sample without one is a group of its own)."""
+    return sample.video if sample.video is not None else ("sample", sample.id)
+
+
+def by_video(pending: List[Tuple[int, Sample]]) -> List[Tuple[int, Sample]]:
+    """Each video's questions together: groups in the order of their first question, dataset
+    order within a group (the order records are written in, the same on every resume)."""
+    groups: Dict[Any, List[Tuple[int, Sample]]] = {}
+    for item in pending:
+        groups.setdefault(video_key(item[1]), []).append(item)
+    return [item for group in groups.values() for item in group]
 
 
 class SharedVideos:
-    """Each video decoded once per run: the first of its pending questions decodes it, the
-    others (on any worker thread) wait for and reuse those frames, which are released after the
-    last of them. The frames are the same either way (one spec, one file), so records do not say
-    which question decoded; timings.jsonl does (``decoded``)."""
+    """Each video decoded once per run: the first of its pending questions reads it (from the
+    frame cache, or by decoding), the others (on any worker thread) wait for and reuse those
+    frames, which are released after the last of them. ``reuse=False`` (the bench's baseline)
+    reads the video again for every question."""
 
-    def __init__(self, pending: List[Tuple[int, Sample]]):
+    def __init__(self, pending: List[Tuple[int, Sample]], decoder: str = "auto",
+                 cache: Optional[FrameCache] = None, reuse: bool = True):
         self.left: Dict[Path, int] = {}
         for _, s in pending:
             if s.video is not None:
                 self.left[s.video] = self.left.get(s.video, 0) + 1
         self.futures: Dict[Path, Future] = {}
         self.lock = threading.Lock()
+        self.decoder, self.cache, self.reuse = decoder, cache, reuse
 
     def read(self, path: Path, spec: Any) -> Tuple[SampledVideo, bool]:
-        """(frames, whether this call decoded them); a decoding error fails every question."""
+        """(frames, whether this call read them); a decoding error fails every question."""
+        if not self.reuse:
+            return read_cached(path, spec, self.decoder, self.cache), True
         with self.lock:
             future = self.futures.get(path)
             first = future is None
@@ -163,7 +204,7 @@ class SharedVideos:
         try:
             if first:
                 try:
-                    future.set_result(read_video(path, spec))
+                    future.set_result(read_cached(path, spec, self.decoder, self.cache))
                 except BaseException as exc:  # handed to the video's other questions too
                     future.set_exception(exc)
             return future.result(), first
@@ -191,6 +232,11 @@ class Runner:
         self.run = RunDir(config.output / config.name())
         self.notes: List[str] = []  # resumed or partial tasks, said after the run
         self.bars: Dict[str, Any] = {}  # task -> progress bar id
+        if config.frame_cache is not None:
+            self.frame_cache: Optional[FrameCache] = FrameCache(
+                config.frame_cache, **({"max_gb": config.frame_cache_max_gb} if config.frame_cache_max_gb else {}))
+        else:
+            self.frame_cache = FrameCache.from_env()
         self.videos = SharedVideos([])  # the current task's decoded videos, shared by their questions
         self._counted = 0.0
 
@@ -203,6 +249,11 @@ class Runner:
             "run_name": self.config.name(),
             "model": self.model.describe(),
             "sampling": self.spec.to_dict() if self.spec else None,
+            # how frames were obtained; never what the model sees, so not part of the identity
+            "media": {"decoder": self.config.decoder, "decode_workers": self.config.decode_workers,
+                      "frame_cache": self.frame_cache.describe() if self.frame_cache else None,
+                      "frame_cache_from": "--frame-cache" if self.config.frame_cache else
+                      (ENV_DIR if self.frame_cache else None)},
             "tasks": {n: t.describe(self.loaded[n]) for n, t in self.tasks.items()},
             "versions": versions(),
             "git_sha": git_sha(),
@@ -249,19 +300,22 @@ class Runner:
     def _prepare(self, task: Task, index: int, sample: Sample) -> Prepared:
         spec = self.spec
         media: Optional[Union[SampledVideo, LoadedImages]] = None
-        decoded = True
+        read = False
+        start = time.time()
         try:
             if spec is not None and task.media_kind == "video":
                 if sample.video is None:
                     raise SampleError(f"{task.name} sample {sample.id}: no video path")
-                media, decoded = self.videos.read(sample.video, spec)
+                media, read = self.videos.read(sample.video, spec)
             elif spec is not None and task.media_kind == "images":
-                media = load_images(sample.images, spec.size)
+                media, read = load_images(sample.images, spec.size), True
             request = task.build_request(sample, media)
         except SampleError as exc:
             return Prepared(sample, index, error=str(exc))
+        decoded = read and getattr(media, "frame_cache", "off") != "hit"
         return Prepared(sample, index, request, media, decoded=decoded,
-                        decode_s=getattr(media, "decode_s", 0.0) if decoded else 0.0)
+                        decode_s=getattr(media, "decode_s", 0.0) if read else 0.0,
+                        decode_span=(start, time.time()) if read else None)
 
     def _prefetched(self, task: Task, pending: List[Tuple[int, Sample]]) -> Iterator[Prepared]:
         """Prepared samples in order, decoding up to ``prefetch`` ahead on worker threads
@@ -294,7 +348,10 @@ class Runner:
             "error": error,
             "cluster": p.sample.cluster or p.sample.id,
             "fields": p.sample.record_fields(),
-            "media": p.media.facts() if p.media else None,
+            # decoded: whether this sample's frames were decoded for it (false: reused from its
+            # video's other question, or read from the frame cache)
+            "media": ({**p.media.facts(), "decoded": p.decoded} if isinstance(p.media, SampledVideo)
+                      else p.media.facts() if p.media else None),
             **facts,
             "parsed": {},
             "score": {},
@@ -308,8 +365,8 @@ class Runner:
         done = self.run.done_ids(name, rank)
         if self.config.retry_failed:
             done -= self.run.failed_ids(name)
-        pending = [(i, s) for i, s in mine if s.id not in done]
-        self.videos = SharedVideos(pending)
+        pending = by_video([(i, s) for i, s in mine if s.id not in done])
+        self.videos = SharedVideos(pending, self.config.decoder, self.frame_cache, self.config.reuse_frames)
         if len(mine) > len(pending):
             self.notes.append(f"{name}: resumed: {len(mine) - len(pending)} of {len(mine)} already done in {self.run.path}")
         bar = None
@@ -319,47 +376,83 @@ class Runner:
             self.bars[name] = bar = progress.add_task(name, total=total, completed=done_now)
         batch_size = max(1, self.model.batch_size)
         self.run.task_dir(name).mkdir(parents=True, exist_ok=True)
+        left: Dict[Any, int] = {}
+        for _, s in pending:
+            left[video_key(s)] = left.get(video_key(s), 0) + 1
         with PredictionWriter(self.run.predictions_path(name, rank)) as writer, \
                 (self.run.task_dir(name) / "timings.jsonl").open("a", encoding="utf-8") as timings:
-            batch: List[Prepared] = []
+            out = Output(writer, timings, progress, bar)
+
+            def flush(batch: List[Prepared], grouped: bool = False) -> None:
+                if batch:
+                    self._flush(task, batch, out, grouped)
+
+            singles: List[Prepared] = []  # one-question groups, batched across videos
+            group: List[Prepared] = []  # the current video's questions so far
             waited = time.perf_counter()
             for prepared in self._prefetched(task, pending):
                 prepared.wait_s = time.perf_counter() - waited
+                key = video_key(prepared.sample)
+                left[key] -= 1
                 if prepared.error is not None:
                     writer.append(self.record(task, prepared, None, prepared.error))
                     self._advance(progress, bar)
                 else:
-                    batch.append(prepared)
-                if len(batch) >= batch_size:
-                    self._flush(task, batch, writer, timings, progress, bar)
-                    batch = []
+                    group.append(prepared)
+                if left[key] == 0 and len(group) > 1:  # a video's questions, answered together
+                    flush(singles)
+                    flush(group, grouped=True)
+                    singles, group = [], []
+                elif left[key] == 0:
+                    singles += group
+                    group = []
+                    if len(singles) >= batch_size:
+                        flush(singles)
+                        singles = []
                 waited = time.perf_counter()
-            if batch:
-                self._flush(task, batch, writer, timings, progress, bar)
+            flush(singles)
         return len(pending)
 
-    def _flush(self, task, batch: List[Prepared], writer, timings, progress, bar) -> None:
-        start = time.perf_counter()
+    def _flush(self, task, batch: List[Prepared], out: "Output", grouped: bool = False) -> None:
+        """Answer ``batch`` (one video's questions when ``grouped``) and write each record as its
+        answer arrives, so a crash loses only the answers still being computed. A batch that
+        raises is answered again one sample at a time, to fail only the sample at fault."""
+        requests = [p.request for p in batch if p.request is not None]  # every batched sample has one
+        done = 0
+        mark, mark_wall = time.perf_counter(), time.time()
         try:
-            requests = [p.request for p in batch if p.request is not None]  # every batched sample has one
-            responses: List[Optional[str]] = list(self.model.generate(requests))
-            errors: List[Optional[str]] = [None] * len(batch)
+            if grouped:
+                answers: Iterator[str] = self.model.generate_group(requests)
+            else:
+                answers = iter(self.model.generate(requests))
+            for response in answers:
+                now = time.perf_counter()
+                per = (now - mark) if grouped else (now - mark) / len(batch)
+                self._write(task, batch[done], response, None, out, per, (mark_wall, time.time()))
+                done += 1
+                if grouped:
+                    mark, mark_wall = now, time.time()
         except SampleError as exc:
-            if len(batch) > 1:  # find which sample failed: answer them one by one
-                for p in batch:
-                    self._flush(task, [p], writer, timings, progress, bar)
+            rest = batch[done:]
+            if len(rest) > 1 or grouped:  # find which sample failed: answer them one by one
+                for p in rest:
+                    self._flush(task, [p], out)
                 return
-            responses, errors = [None], [str(exc)]
-        gen_s = (time.perf_counter() - start) / len(batch)
-        for p, response, error in zip(batch, responses, errors):
-            writer.append(self.record(task, p, response, error))
-            timings.write(json.dumps({
-                "id": p.sample.id, "decode_s": round(p.decode_s, 4),
-                "wait_s": round(p.wait_s, 4), "generate_s": round(gen_s, 4), "done_at": round(time.time(), 4),
-                "decoded": p.decoded,  # a run-time fact (depends on where a resume started): not in the record
-            }) + "\n")
-            timings.flush()
-            self._advance(progress, bar)
+            self._write(task, rest[0], None, str(exc), out, time.perf_counter() - mark, (mark_wall, time.time()))
+
+    def _write(self, task, p: Prepared, response: Optional[str], error: Optional[str], out: "Output",
+               gen_s: float, span: Tuple[float, float]) -> None:
+        out.writer.append(self.record(task, p, response, error))
+        out.timings.write(json.dumps({
+            "id": p.sample.id, "decode_s": round(p.decode_s, 4),
+            "wait_s": round(p.wait_s, 4), "generate_s": round(gen_s, 4), "done_at": round(time.time(), 4),
+            "decoded": p.decoded,
+            # wall-clock spans, so a benchmark can measure stages without adding up workers
+            "decode_span": [round(t, 4) for t in p.decode_span] if p.decode_span else None,
+            "generate_span": [round(t, 4) for t in span],
+        }) + "\n")
+        out.timings.flush()
+        self._advance(out.progress, out.bar)
 
     def _advance(self, progress, bar) -> None:
         if progress is None:

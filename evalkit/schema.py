@@ -144,6 +144,8 @@ class RunInfo(TypedDict):
     run_name: str
     model: Dict[str, Any]
     sampling: Optional[Dict[str, Any]]
+    # how frames were obtained (decoder, decode workers, frame cache); absent in older run dirs
+    media: NotRequired[Dict[str, Any]]
     tasks: Dict[str, TaskInfo]
     versions: Dict[str, Optional[str]]
     git_sha: Optional[str]

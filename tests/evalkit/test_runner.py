@@ -57,10 +57,10 @@ def test_one_failing_sample_in_a_batch_fails_alone(cli):
     recs = records(cli)
     assert [r["id"] for r in recs if r["error"]] == ["002-2"] and "cannot answer 002-2" in recs[4]["error"]
     assert all(r["response"] == "A" for r in recs if not r["error"])
-    # the failing batch of four was answered again one by one; the other batches stayed whole
-    assert Flaky.calls[:2] == [["001-1", "001-2", "001-3", "002-1"], ["002-2", "002-3", "003-1", "003-2"]]
-    assert Flaky.calls[2:6] == [["002-2"], ["002-3"], ["003-1"], ["003-2"]]
-    assert Flaky.calls[6:] == [["003-3", "004-1", "004-2", "004-3"]]
+    # each video's questions go together; the failing video's were answered again one by one
+    assert Flaky.calls[:2] == [["001-1", "001-2", "001-3"], ["002-1", "002-2", "002-3"]]
+    assert Flaky.calls[2:5] == [["002-1"], ["002-2"], ["002-3"]]
+    assert Flaky.calls[5:] == [["003-1", "003-2", "003-3"], ["004-1", "004-2", "004-3"]]
     results = json.loads((cli.output / "r" / "results.json").read_text())["tasks"]["videomme"]
     assert results["n_failed"] == 1
 
@@ -90,8 +90,9 @@ def test_each_video_is_decoded_once_for_all_its_questions(cli, monkeypatch, pref
     import evalkit.runner as runner_module
 
     calls = []
-    real = runner_module.read_video
-    monkeypatch.setattr(runner_module, "read_video", lambda path, spec: calls.append(path.name) or real(path, spec))
+    real = runner_module.read_cached
+    monkeypatch.setattr(runner_module, "read_cached",
+                        lambda path, *args: calls.append(path.name) or real(path, *args))
     code, out = cli.run("--task", "videomme", "--data", "sample", "--model", "random",
                         "--model-args", "decode=true,max_frames=4", "--prefetch", prefetch)
     assert code == 0, out
@@ -100,8 +101,11 @@ def test_each_video_is_decoded_once_for_all_its_questions(cli, monkeypatch, pref
     timings = [json.loads(x) for x in (cli.output / "r" / "videomme" / "timings.jsonl").read_text().splitlines()]
     assert [t["decoded"] for t in timings] == [True, False, False] * 4
     assert all(t["decode_s"] == 0 for t in timings if not t["decoded"])
+    assert [r["media"]["decoded"] for r in recs] == [True, False, False] * 4
+    assert {r["media"]["frame_cache"] for r in recs} == {"off"}
+    same = [{k: v for k, v in r["media"].items() if k != "decoded"} for r in recs]
     for k in range(0, 12, 3):  # a video's questions saw the same frames
-        assert recs[k]["media"] == recs[k + 1]["media"] == recs[k + 2]["media"]
+        assert same[k] == same[k + 1] == same[k + 2]
 
 
 def test_a_broken_video_fails_each_of_its_questions(cli, videomme_copy):
@@ -111,3 +115,35 @@ def test_a_broken_video_fails_each_of_its_questions(cli, videomme_copy):
     assert code == 0, out
     failed = [r["id"] for r in records(cli) if r["error"]]
     assert failed == ["002-1", "002-2", "002-3"]
+
+
+def test_a_second_checkpoint_reads_every_video_from_the_frame_cache(cli, tmp_path, monkeypatch):
+    args = ("--task", "videomme", "--data", "sample", "--model", "random")
+    cache = tmp_path / "frames"
+    assert cli.run(*args, "--model-args", "decode=true,max_frames=4", "--frame-cache", cache, name="first")[0] == 0
+    monkeypatch.setenv("EVALKIT_FRAME_CACHE", str(cache))  # the environment variable works as the flag
+    assert cli.run(*args, "--model-args", "decode=true,max_frames=4", "--seed", "1", name="second")[0] == 0
+    first, second = records(cli, "first"), records(cli, "second")
+    assert [r["media"]["frame_cache"] for r in first] == ["miss", "miss", "miss"] * 4
+    assert [r["media"]["decoded"] for r in first] == [True, False, False] * 4
+    assert {r["media"]["frame_cache"] for r in second} == {"hit"} and not any(r["media"]["decoded"] for r in second)
+    strip = [{k: v for k, v in r["media"].items() if k not in ("frame_cache", "decoded")} for r in first + second]
+    assert strip[:12] == strip[12:]  # the model saw the same frames
+    info = json.loads((cli.output / "second" / "run.json").read_text())
+    assert info["media"]["frame_cache"]["dir"] == str(cache) and info["media"]["frame_cache_from"] == "EVALKIT_FRAME_CACHE"
+    timings = [json.loads(x) for x in (cli.output / "second" / "videomme" / "timings.jsonl").read_text().splitlines()]
+    assert not any(t["decoded"] for t in timings)
+
+
+def test_questions_of_a_video_are_answered_together_whatever_the_dataset_order(cli, videomme_copy):
+    import pandas as pd
+
+    path = next((videomme_copy / "videomme").glob("*.parquet"))
+    table = pd.read_parquet(path)
+    pd.concat([table.iloc[k::3] for k in range(3)]).to_parquet(path)  # 001-1, 002-1, ... 001-2, ...
+    Flaky.calls.clear()
+    code, out = cli.run("--task", "videomme", "--data", videomme_copy, "--model", "flaky-test",
+                        "--model-args", "bad=none")
+    assert code == 0, out
+    assert Flaky.calls == [[f"00{v}-1", f"00{v}-2", f"00{v}-3"] for v in range(1, 5)]
+    assert [r["index"] for r in records(cli)][:3] == [0, 4, 8]
