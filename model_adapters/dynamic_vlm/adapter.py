@@ -7,12 +7,15 @@ assistant.", beam search with 3 beams): ``system_prompt=released,num_beams=3`` r
 The values used are recorded in run.json and in every record's model facts."""
 from __future__ import annotations
 
+import copy
+import inspect
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 
 from evalkit.errors import ConfigError, SampleError
@@ -48,6 +51,46 @@ class DynamicVLMArgs:
     max_new_tokens: Optional[int] = None  # overrides the task's
     system_prompt: Optional[str] = None  # "paper", "released" or literal text; default: the checkpoint's (paper's)
     num_beams: int = 1  # 1: greedy, as the paper; the released evaluation config uses 3
+    share_prefix: bool = True  # a video's questions reuse its encoded frames and prefilled prompt prefix
+
+
+Answer = Tuple[str, Optional[torch.Tensor]]  # the text, and its first-step logits when kept
+
+
+def one_video(requests: Sequence[Request]) -> bool:
+    """Whether the requests show the same decoded video (one object) and nothing else visual."""
+    media = []
+    for r in requests:
+        visual = [p for p in r.parts if isinstance(p, (VideoPart, ImagePart))]
+        if len(visual) != 1 or not isinstance(visual[0], VideoPart) or visual[0].media is None:
+            return False
+        media.append(visual[0].media)
+    return all(m is media[0] for m in media)
+
+
+def common_prefix(sequences: Sequence[Sequence[int]]) -> int:
+    """Length of the longest prefix all ``sequences`` share."""
+    n = min(len(s) for s in sequences)
+    for i in range(n):
+        if any(s[i] != sequences[0][i] for s in sequences[1:]):
+            return i
+    return n
+
+
+def cache_of(output: Any) -> Any:
+    """The KV cache of a forward pass (transformers 5 names it ``cache``, 4 ``past_key_values``)."""
+    return output.cache if getattr(output, "cache", None) is not None else output.past_key_values
+
+
+def cache_kwarg() -> str:
+    """The name ``generate`` takes a starting KV cache under, in the installed transformers."""
+    from transformers import GenerationMixin
+
+    params = inspect.signature(GenerationMixin.prepare_inputs_for_generation).parameters
+    return "cache" if "cache" in params else "past_key_values"
+
+
+CACHE_KWARG = cache_kwarg()
 
 
 def positive_int(key: str, raw: str) -> int:
@@ -174,6 +217,7 @@ class DynamicVLMAdapter(ModelAdapter):
         self.stop_ids = [i for i in (self.tokenizer.convert_tokens_to_ids("<|im_end|>"),
                                      self.tokenizer.convert_tokens_to_ids("<|endoftext|>")) if i is not None]
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stop_ids[-1]
+        self.prefill: Dict[str, Dict[str, int]] = {}  # request id -> prefill facts of its last answer
 
     def sampling(self) -> SamplingSpec:
         size = self.model.config.image_size
@@ -195,49 +239,127 @@ class DynamicVLMAdapter(ModelAdapter):
         plan = token_plan(n, self.max_visual_tokens).to_dict() if n else {}
         return {"max_frames": self.args.max_frames, "max_visual_tokens": self.max_visual_tokens,
                 "timestamps": self.args.timestamps, "system_prompt": self.system_prompt,
-                "num_beams": self.args.num_beams, **plan}
+                "num_beams": self.args.num_beams, **plan, **self.prefill.pop(request.id, {})}
 
     # --- generation ---------------------------------------------------------------------------
 
-    def embed(self, request: Request) -> torch.Tensor:
-        """(length, hidden) input embeddings: chat text with each frame's pooled tokens spliced in."""
+    def prompt_units(self, request: Request) -> Tuple[List[int], np.ndarray]:
+        """The prompt as units (a token id, or ``-(k + 1)`` for frame k's pooled tokens) and
+        the frames. Each text piece between frames is tokenized on its own, as the released
+        code does, so the units of two questions about one video share a prefix exactly."""
         prompt = render(request, self.system_prompt, self.args.timestamps)
         pieces = prompt.text.split(IMAGE)
         if len(pieces) - 1 != len(prompt.frames):
             raise SampleError(f"{request.id}: the prompt text itself contains {IMAGE!r}; it cannot be told from a frame")
-        visual = None
-        if len(prompt.frames):
-            plan = token_plan(len(prompt.frames), self.max_visual_tokens)
-            visual = self.model.encode_frames(prompt.frames, plan.grid, self.args.vision_chunk)
-        parts = []
+        units: List[int] = []
         for i, piece in enumerate(pieces):
-            ids = self.tokenizer(piece, add_special_tokens=False).input_ids
+            units += self.tokenizer(piece, add_special_tokens=False).input_ids
+            if i < len(pieces) - 1:  # as many pieces as frames + 1 (checked above)
+                units.append(-(i + 1))
+        return units, prompt.frames
+
+    def encode(self, frames: np.ndarray) -> Optional[torch.Tensor]:
+        """(n, tokens per frame, hidden) visual tokens under the token rule, or None."""
+        if not len(frames):
+            return None
+        plan = token_plan(len(frames), self.max_visual_tokens)
+        return self.model.encode_frames(frames, plan.grid, self.args.vision_chunk)
+
+    def embed_units(self, units: List[int], visual: Optional[torch.Tensor]) -> torch.Tensor:
+        """(length, hidden) input embeddings of ``units``."""
+        parts, ids = [], []
+        for u in units:
+            if u >= 0:
+                ids.append(u)
+                continue
             if ids:
                 parts.append(self.model.embed_text(ids))
-            if visual is not None and i < len(pieces) - 1:  # as many pieces as frames + 1 (checked above)
-                parts.append(visual[i])
+                ids = []
+            assert visual is not None  # a frame unit implies frames
+            parts.append(visual[-u - 1])
+        if ids:
+            parts.append(self.model.embed_text(ids))
         return torch.cat(parts)
 
-    @torch.no_grad()
+    def embed(self, request: Request) -> torch.Tensor:
+        """(length, hidden) input embeddings: chat text with each frame's pooled tokens spliced in."""
+        units, frames = self.prompt_units(request)
+        return self.embed_units(units, self.encode(frames))
+
+    # --- generation ---------------------------------------------------------------------------
+
     def generate(self, requests: List[Request]) -> List[str]:
+        return [text for text, _ in self.answer_batch(requests)]
+
+    def generate_group(self, requests: List[Request]) -> Iterator[str]:
+        for text, _ in self.answer_group(requests):
+            yield text
+
+    @torch.no_grad()
+    def answer_batch(self, requests: List[Request], keep_logits: bool = False) -> List[Answer]:
+        """Each request prefilled whole, left-padded into one batch (the unshared path)."""
         embeds = [self.embed(r) for r in requests]
+        for r, e in zip(requests, embeds):
+            self.prefill[r.id] = {"prefill_tokens": e.shape[0], "cached_tokens": 0}
+        return self.decode(embeds, None, self.max_new(requests), keep_logits)
+
+    @torch.no_grad()
+    def answer_group(self, requests: List[Request], keep_logits: bool = False) -> Iterator[Answer]:
+        """Questions about one video: frames encoded once, the common prefix of their prompts
+        (system text, timestamped frames, subtitles) prefilled once, and each batch of
+        questions continued from a copy of that KV cache. Same answers as the unshared path."""
+        if not self.args.share_prefix or len(requests) < 2 or not one_video(requests):
+            for start in range(0, len(requests), self.batch_size):
+                yield from self.answer_batch(requests[start:start + self.batch_size], keep_logits)
+            return
+        layouts = [self.prompt_units(r) for r in requests]
+        visual = self.encode(layouts[0][1])
+        units = [u for u, _ in layouts]
+        # each question keeps at least one token of its own, to predict its first answer token from
+        n = min(common_prefix(units), min(len(u) for u in units) - 1)
+        prefix = self.embed_units(units[0][:n], visual)
+        cache = cache_of(self.model.llm(inputs_embeds=prefix[None], use_cache=True))
+        for start in range(0, len(requests), self.batch_size):
+            chunk = list(range(start, min(start + self.batch_size, len(requests))))
+            suffixes = [self.embed_units(units[i][n:], visual) for i in chunk]
+            for i, e in zip(chunk, suffixes):  # the first question pays for the prefix
+                self.prefill[requests[i].id] = {"prefill_tokens": e.shape[0] + (prefix.shape[0] if i == 0 else 0),
+                                                "cached_tokens": 0 if i == 0 else prefix.shape[0]}
+            yield from self.decode(suffixes, (prefix, cache), self.max_new([requests[i] for i in chunk]), keep_logits)
+
+    def max_new(self, requests: List[Request]) -> int:
+        return self.args.max_new_tokens or max(r.max_new_tokens for r in requests)
+
+    def decode(self, embeds: List[torch.Tensor], prefix: Optional[Tuple[torch.Tensor, Any]], max_new: int,
+               keep_logits: bool) -> List[Answer]:
+        """Generate from ``embeds``, after a prefilled ``prefix`` (embeddings, KV cache) when
+        given. Rows are padded between the prefix and their own tokens, masked out: positions
+        come from the mask, so every token sits where it would without the prefix cache."""
         length = max(e.shape[0] for e in embeds)
         pad = self.model.embed_text([self.pad_id])[0]
-        batch = torch.stack([torch.cat([pad.expand(length - e.shape[0], -1), e]) for e in embeds])
-        mask = torch.zeros(len(embeds), length, dtype=torch.long, device=batch.device)
+        head = [] if prefix is None else [prefix[0]]
+        batch = torch.stack([torch.cat([*head, pad.expand(length - e.shape[0], -1), e]) for e in embeds])
+        mask = torch.zeros(len(embeds), batch.shape[1], dtype=torch.long, device=batch.device)
         for row, e in enumerate(embeds):
-            mask[row, length - e.shape[0]:] = 1  # left padding
-        max_new = self.args.max_new_tokens or max(r.max_new_tokens for r in requests)
+            mask[row, batch.shape[1] - e.shape[0]:] = 1
+        extra: Dict[str, Any] = {}
+        if prefix is not None:
+            mask[:, :prefix[0].shape[0]] = 1
+            cache = copy.deepcopy(prefix[1])  # generate extends the cache it is given
+            cache.batch_repeat_interleave(len(embeds) * self.args.num_beams)
+            extra[CACHE_KWARG] = cache
         out = self.model.llm.generate(
             inputs_embeds=batch, attention_mask=mask, max_new_tokens=max_new, do_sample=False,
             num_beams=self.args.num_beams, pad_token_id=self.pad_id, eos_token_id=self.stop_ids,
+            return_dict_in_generate=True, output_logits=keep_logits, **extra,
         )
-        texts = []
-        for row in range(len(requests)):
-            ids = out[row].tolist()
+        answers = []
+        for row in range(len(embeds)):
+            ids = out.sequences[row].tolist()
             cut = next((k for k, t in enumerate(ids) if t in self.stop_ids), len(ids))
-            texts.append(self.tokenizer.decode(ids[:cut], skip_special_tokens=True).strip())
-        return texts
+            logits = out.logits[0][row * self.args.num_beams].float().cpu() if keep_logits else None
+            answers.append((self.tokenizer.decode(ids[:cut], skip_special_tokens=True).strip(), logits))
+        return answers
 
     def describe(self) -> Dict[str, Any]:
         return {
