@@ -166,15 +166,16 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, console: Console) -> int:
-    from .bench import bench_table, run_bench
+    from .bench import bench_tables, run_bench
 
     if args.scaling:
         return bench_scaling(args, console)
-    rows = run_bench([t for t in args.task.split(",") if t], args.model, args.model_args or "", args.data,
-                     args.limit, args.decode_workers)
-    console.print(bench_table(rows))
+    rows, ratios = run_bench([t for t in args.task.split(",") if t], args.model, args.model_args or "", args.data,
+                             args.limit, args.decode_workers)
+    for table in bench_tables(rows, ratios):
+        console.print(table)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+        Path(args.json).write_text(json.dumps({"modes": rows, "ratios": ratios}, indent=2) + "\n")
     return 0
 
 
@@ -395,13 +396,14 @@ def build_parser() -> argparse.ArgumentParser:
                              "(EgoSchema Kaggle CSV: 0-4); recorded beside the export")
     export.set_defaults(func=cmd_export)
 
-    bench = add("bench", "decode/model/wall time per sample with and without prefetch, peak memory")
+    bench = add("bench", "decode/model/wall time per question: per-question vs per-video work, frame cache")
     bench.add_argument("--task", default="videomme")
     bench.add_argument("--model", default="dynamic-vlm")
     bench.add_argument("--model-args", default="preset=tiny")
     bench.add_argument("--data", default="sample")
     bench.add_argument("--limit", type=int, help="samples per task")
-    bench.add_argument("--decode-workers", type=int, default=2)
+    bench.add_argument("--decode-workers", type=int, default=0, help="decoding threads (default: one per core, "
+                                                                    "at most 4)")
     bench.add_argument("--json", help="also write the figures to this JSON file")
     bench.add_argument("--scaling", action="store_true",
                        help="instead: throughput with 1 vs N torchrun ranks and openai-chat concurrency 1 vs N")

@@ -17,10 +17,12 @@ Decoders (``decoder=`` / ``--decoder``):
   matching torch build and FFmpeg libraries); where it cannot load, the reason is recorded and
   PyAV decodes.
 
-``auto`` is PyAV: measured with ``scripts/decode_bench.py`` on 25 fps 360p H.264 (keyframe every
-10 s), against the decord-first reader of earlier versions, it took 0.98x on a 1-minute video,
-1.0x on a 5-minute one and 0.51x on a 30-minute one, where decord took 1.0x; it is exact where
-decord is not, and it needs no fallback for rotated or open-GOP files.
+``auto`` is PyAV, by measurement (25 fps 360p H.264, a keyframe every 10 s, 120 frames at 336
+px, 2 cores): against the decord-first reader of earlier versions it took 0.98x on a 1-minute
+video, 1.0x on a 5-minute one and 0.51x on a 30-minute one; ``scripts/decode_bench.py`` puts
+decord at 0.92x / 1.18x / 0.82x of one PyAV pass where evalkit's PyAV plan takes 0.84x / 1.07x /
+0.41x (the short-video figures are within run-to-run noise). It is also exact where decord is
+not, and needs no fallback for rotated or open-GOP files.
 A still image renamed to a video suffix is refused. The decoders' own log lines are silenced:
 failures surface as errors on the sample instead.
 """

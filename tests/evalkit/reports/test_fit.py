@@ -7,7 +7,7 @@ import json
 import pytest
 from rich.console import Console
 
-from evalkit.bench import bench_table
+from evalkit.bench import bench_tables
 from evalkit.reports.compare import compare_runs, comparison_view
 from evalkit.reports.leaderboard import build, terminal_view
 from evalkit.reports.summary import breakdown_table, summary
@@ -101,9 +101,15 @@ def test_comparison_and_breakdowns(runs, width):
 @pytest.mark.parametrize("width", [80, 120])
 def test_fixed_tables(width, capsys):
     WIDTH[0] = width
-    rows = [{"mode": m, "n": 12, "decode_per_sample": 0.1, "model_per_sample": 1.2, "wall_per_sample": 1.3,
-             "wall_over_slower_stage": 1.05, "peak_rss_mb": 800.0} for m in ("sequential", "prefetch")]
-    assert_whole(render(lambda c: bench_table(rows), width), ["sequential", "prefetch", "slower", "stage", "RSS"])
+    rows = [{"mode": m, "n": 12, "decode_calls_per_video": 1.0, "decode_per_question": 0.1, "model_per_question": 1.2,
+             "wall_per_question": 1.3, "wall_over_slower_stage": 1.05, "prefill_per_question": 4800,
+             "prefill_tokens_per_s": 9000.0, "model_flop_utilisation": 0.4, "peak_rss_mb": 800.0}
+            for m in ("per-question", "per-video", "warm-cache")]
+    ratios = {"prefill tokens per question, per-video / per-question": 0.34}
+    stages, work, summary = bench_tables(rows, ratios)
+    assert_whole(render(lambda c: stages, width), ["per-question", "per-video", "warm-cache", "slower", "stage"])
+    assert_whole(render(lambda c: work, width), ["per-question", "warm-cache", "40.0%", "RSS"])
+    assert_whole(render(lambda c: summary, width), ["prefill", "per-video", "0.34"])
     from evalkit.cli import main
 
     import os
