@@ -24,18 +24,20 @@ from evalkit.model import ModelAdapter
 from evalkit.task import ImagePart, Request, VideoPart
 
 from . import checkpoint as ckpt
+from .flops import Shapes, llm_flops, vision_flops
 from .modeling import SYSTEM_PROMPTS
 from .prompting import IMAGE, LABELS, render
 from .rules import DEFAULT_MAX_FRAMES, max_frames_for, token_plan
+from .shapes import SHAPED_PRESETS, build_shaped
 from .tiny import tiny_checkpoint
 
-PRESETS = ("tiny",)
+PRESETS = ("tiny", *SHAPED_PRESETS)
 HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
 @dataclass
 class DynamicVLMArgs:
-    preset: Optional[str] = None  # "tiny": seeded random-weight model built locally
+    preset: Optional[str] = None  # tiny: seeded CPU test model; random-7b/random-14b: real shapes, random weights
     checkpoint: Optional[str] = None  # local dir (evalkit or ByteVideoLLM layout) or HF repo id
     revision: Optional[str] = None  # required with an HF repo id: the pinned commit
     tokenizer: Optional[Path] = None  # local base tokenizer dir (ByteVideoLLM layout has none)
@@ -126,22 +128,21 @@ def pick_attn(name: str, device: str) -> str:
     if name != "auto":
         return name
     if device.startswith("cuda"):
-        try:
-            import flash_attn  # noqa: F401
+        from transformers.utils import is_flash_attn_2_available
 
+        if is_flash_attn_2_available():
             return "flash_attention_2"
-        except ImportError:
-            pass
     return "sdpa"
 
 
-def resolve_checkpoint(args: DynamicVLMArgs) -> Path:
+def resolve_checkpoint(args: DynamicVLMArgs) -> Optional[Path]:
+    """The checkpoint folder (None for a preset built in memory)."""
     if args.preset:
         if args.preset not in PRESETS:
             raise ConfigError(f"preset={args.preset!r}: known presets are {', '.join(PRESETS)}")
         if args.checkpoint:
             raise ConfigError("give either preset= or checkpoint=, not both")
-        return tiny_checkpoint()
+        return None if args.preset in SHAPED_PRESETS else tiny_checkpoint()
     if not args.checkpoint:
         raise ConfigError("dynamic-vlm needs checkpoint=DIR (or an HF repo id with revision=SHA) or preset=tiny")
     local = Path(args.checkpoint).expanduser()
@@ -199,8 +200,11 @@ class DynamicVLMAdapter(ModelAdapter):
         self.dtype = pick_dtype(args.dtype, self.device)
         self.attn = pick_attn(args.attn, self.device)
         self.path = resolve_checkpoint(args)
-        layout = ckpt.detect_layout(self.path)
-        if layout == "evalkit":
+        layout = "in-memory" if self.path is None else ckpt.detect_layout(self.path)
+        if self.path is None:
+            self.model, self.tokenizer = build_shaped(SHAPED_PRESETS[str(args.preset)], self.device, self.dtype,
+                                                      self.attn, seed)
+        elif layout == "evalkit":
             self.model, self.tokenizer = ckpt.load_evalkit(self.path, self.device, self.dtype, self.attn)
         else:
             self.model, self.tokenizer = ckpt.load_bytevideollm(
@@ -218,6 +222,9 @@ class DynamicVLMAdapter(ModelAdapter):
                                      self.tokenizer.convert_tokens_to_ids("<|endoftext|>")) if i is not None]
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stop_ids[-1]
         self.prefill: Dict[str, Dict[str, int]] = {}  # request id -> prefill facts of its last answer
+        self.shapes = Shapes.of(self.model)
+        self.work: Dict[str, float] = dict.fromkeys(
+            ("frames_encoded", "prefill_tokens", "cached_tokens", "generated_tokens", "model_flops"), 0)
 
     def sampling(self) -> SamplingSpec:
         size = self.model.config.image_size
@@ -263,6 +270,8 @@ class DynamicVLMAdapter(ModelAdapter):
         if not len(frames):
             return None
         plan = token_plan(len(frames), self.max_visual_tokens)
+        self.work["frames_encoded"] += len(frames)
+        self.work["model_flops"] += vision_flops(self.shapes, len(frames))
         return self.model.encode_frames(frames, plan.grid, self.args.vision_chunk)
 
     def embed_units(self, units: List[int], visual: Optional[torch.Tensor]) -> torch.Tensor:
@@ -300,7 +309,7 @@ class DynamicVLMAdapter(ModelAdapter):
         """Each request prefilled whole, left-padded into one batch (the unshared path)."""
         embeds = [self.embed(r) for r in requests]
         for r, e in zip(requests, embeds):
-            self.prefill[r.id] = {"prefill_tokens": e.shape[0], "cached_tokens": 0}
+            self.note_prefill(r, e.shape[0], 0)
         return self.decode(embeds, None, self.max_new(requests), keep_logits)
 
     @torch.no_grad()
@@ -319,13 +328,19 @@ class DynamicVLMAdapter(ModelAdapter):
         n = min(common_prefix(units), min(len(u) for u in units) - 1)
         prefix = self.embed_units(units[0][:n], visual)
         cache = cache_of(self.model.llm(inputs_embeds=prefix[None], use_cache=True))
+        self.work["model_flops"] += llm_flops(self.shapes, prefix.shape[0], 0)
         for start in range(0, len(requests), self.batch_size):
             chunk = list(range(start, min(start + self.batch_size, len(requests))))
             suffixes = [self.embed_units(units[i][n:], visual) for i in chunk]
             for i, e in zip(chunk, suffixes):  # the first question pays for the prefix
-                self.prefill[requests[i].id] = {"prefill_tokens": e.shape[0] + (prefix.shape[0] if i == 0 else 0),
-                                                "cached_tokens": 0 if i == 0 else prefix.shape[0]}
+                self.note_prefill(requests[i], e.shape[0] + (prefix.shape[0] if i == 0 else 0),
+                                  0 if i == 0 else prefix.shape[0])
             yield from self.decode(suffixes, (prefix, cache), self.max_new([requests[i] for i in chunk]), keep_logits)
+
+    def note_prefill(self, request: Request, computed: int, reused: int) -> None:
+        self.prefill[request.id] = {"prefill_tokens": computed, "cached_tokens": reused}
+        self.work["prefill_tokens"] += computed
+        self.work["cached_tokens"] += reused
 
     def max_new(self, requests: List[Request]) -> int:
         return self.args.max_new_tokens or max(r.max_new_tokens for r in requests)
@@ -354,16 +369,27 @@ class DynamicVLMAdapter(ModelAdapter):
             return_dict_in_generate=True, output_logits=keep_logits, **extra,
         )
         answers = []
-        for row in range(len(embeds)):
+        before = 0 if prefix is None else prefix[0].shape[0]
+        for row, e in enumerate(embeds):
             ids = out.sequences[row].tolist()
             cut = next((k for k, t in enumerate(ids) if t in self.stop_ids), len(ids))
+            # each of the beams prefills the row (generate expands the inputs) and decodes
+            steps = min(cut + 1, len(ids))
+            self.work["generated_tokens"] += steps
+            self.work["model_flops"] += self.args.num_beams * (
+                llm_flops(self.shapes, e.shape[0], before) + llm_flops(self.shapes, steps, before + e.shape[0]))
             logits = out.logits[0][row * self.args.num_beams].float().cpu() if keep_logits else None
             answers.append((self.tokenizer.decode(ids[:cut], skip_special_tokens=True).strip(), logits))
         return answers
 
+    def usage(self) -> Optional[Dict[str, Any]]:
+        """Work done in this process: frames encoded, prefill tokens computed and reused from a
+        video's prefix, tokens generated, and model FLOPs (estimated, see flops.py)."""
+        return {k: int(v) for k, v in self.work.items()}
+
     def describe(self) -> Dict[str, Any]:
         return {
-            **super().describe(), "checkpoint": str(self.path), "layout": self.layout,
+            **super().describe(), "checkpoint": str(self.path or self.args.preset), "layout": self.layout,
             "device": self.device, "dtype": str(self.dtype).replace("torch.", ""), "attn": self.attn,
             "max_visual_tokens": self.max_visual_tokens, "system_prompt": self.system_prompt,
             # the paper's Table 6 axis: tokens per frame when all max_frames frames are taken

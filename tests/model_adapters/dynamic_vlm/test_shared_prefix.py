@@ -106,3 +106,16 @@ def records(folder):
     import json
 
     return [json.loads(x) for x in (folder / "predictions.jsonl").read_text().splitlines()]
+
+
+def test_usage_counts_the_work_saved(tiny_dir, media):
+    reqs = questions(media, subtitles=True)
+    whole, shared = adapter(tiny_dir, share_prefix=False), adapter(tiny_dir)
+    whole.generate(reqs)
+    list(shared.generate_group(reqs))
+    a, b = whole.usage(), shared.usage()
+    assert (a["frames_encoded"], b["frames_encoded"]) == (18, 6)
+    assert a["cached_tokens"] == 0 and b["prefill_tokens"] + b["cached_tokens"] == a["prefill_tokens"]
+    assert b["cached_tokens"] == 2 * shared.request_facts(reqs[1])["cached_tokens"]
+    assert a["generated_tokens"] == b["generated_tokens"] > 0
+    assert b["model_flops"] < 0.5 * a["model_flops"]
