@@ -91,7 +91,7 @@ def write_srt(path: Path, cues: Sequence[tuple]) -> Path:
 
 def write_textured_video(path: Path, seconds: float, fps: int = 25, size: tuple = (360, 640), seed: int = 0,
                          preset: str = "veryfast", keyint: int = 250, codec: str = "libx264",
-                         params: str = "") -> Path:
+                         params: str = "", frame_times: Optional[Sequence[float]] = None, rotation: int = 0) -> Path:
     """A video with camera-like motion over a noise texture, encoded as ordinary H.264 (B-frames,
     a keyframe every ``keyint`` frames): decoding it costs about what a real video's does, which
     flat grey clips do not. ``codec`` libx265 and ``params`` (e.g. ``open-gop=1``, added to the
@@ -111,9 +111,17 @@ def write_textured_video(path: Path, seconds: float, fps: int = 25, size: tuple 
         extra = ":log-level=none" if codec == "libx265" else ""
         stream.options = {"preset": preset, key: f"keyint={keyint}:min-keyint={keyint}:scenecut=0{extra}"
                           + (f":{params}" if params else "")}
-        for i in range(int(round(seconds * fps))):
+        if frame_times is not None:
+            stream.codec_context.time_base = Fraction(1, 1000)
+        if rotation:
+            stream.set_display_rotation(rotation)
+        n = len(frame_times) if frame_times is not None else int(round(seconds * fps))
+        for i in range(n):
             dy, dx = (i // 3) % 512, i % 512  # a slow pan, wrapping
             img = np.roll(texture, (-dy, -dx), axis=(0, 1))[:h, :w]
-            container.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")))
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+            if frame_times is not None:
+                frame.pts, frame.time_base = int(round(frame_times[i] * 1000)), Fraction(1, 1000)
+            container.mux(stream.encode(frame))
         container.mux(stream.encode())
     return path

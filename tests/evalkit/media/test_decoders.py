@@ -1,6 +1,6 @@
 """Every decoder returns the frame shown at each target time, on the structures decoders get
-wrong (B-frames, open GOP from x264 and x265, VFR), sparse and dense alike; the sampled frames
-never depend on the decoder."""
+wrong (B-frames, open GOP from x264 and x265, variable frame rate, display rotation), sparse and
+dense alike; the sampled frames never depend on the decoder."""
 from fractions import Fraction
 
 import numpy as np
@@ -22,15 +22,22 @@ def structured(tmp_path_factory):
         "x264-bframes": write_textured_video(d / "closed.mp4", params="bframes=3", **small),
         "x264-open-gop": write_textured_video(d / "open.mp4", params="open-gop=1:bframes=3", **small),
         "x265": write_textured_video(d / "x265.mp4", codec="libx265", **small),
+        "vfr": write_textured_video(d / "vfr.mp4", params="bframes=3", frame_times=VFR_TIMES, **small),
+        "rotated": write_textured_video(d / "rotated.mp4", params="bframes=3", rotation=90, **small),
     }
 
 
+# 16 s of frames whose intervals vary from 10 ms to 0.5 s
+VFR_TIMES = [round(sum(0.01 + 0.49 * ((k * 7) % 11) / 10 for k in range(i)), 3) for i in range(60)]
+
+
 def full_decode(path):
-    """PyAV, every frame in one pass, keyed by presentation timestamp: the reference."""
+    """PyAV, every frame in one pass, shown upright, keyed by presentation timestamp: the reference."""
     import av
 
     with av.open(str(path)) as container:
-        return {f.pts: f.to_ndarray(format="rgb24") for f in container.decode(video=0)}
+        return {f.pts: np.rot90(f.to_ndarray(format="rgb24"), k=round(f.rotation / 90) % 4)
+                for f in container.decode(video=0)}
 
 
 def assert_shown_frames(sv, path):
@@ -44,7 +51,7 @@ def assert_shown_frames(sv, path):
 
 
 @pytest.mark.parametrize("max_frames", [5, 60], ids=["sparse", "dense"])
-@pytest.mark.parametrize("name", ["x264-bframes", "x264-open-gop", "x265"])
+@pytest.mark.parametrize("name", ["x264-bframes", "x264-open-gop", "x265", "vfr", "rotated"])
 @pytest.mark.parametrize("decoder", DECODERS)
 def test_each_decoder_gives_the_frame_on_screen(structured, name, max_frames, decoder):
     why = decoder_unavailable(decoder)
