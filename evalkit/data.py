@@ -1,6 +1,6 @@
-"""Where a task's files come from: ``--data DIR``, the bundled ``sample``, or the HF cache at a
-pinned revision (offline: never downloads at run time). Also the guard that keeps annotation
-paths inside the dataset root."""
+"""Reading a task's files: parquet, TSV and JSON with errors that name the file and the fix, the
+guard that keeps annotation paths inside the dataset root, and evalkit's own cache. Where the
+files are found is ``evalkit.layouts``."""
 from __future__ import annotations
 
 import os
@@ -23,8 +23,8 @@ def samples_root() -> Path:
     return Path(evalkit.tasks.__file__).resolve().parent / "sample-data"
 
 
-def parse_data_arg(value: Optional[str], tasks: list) -> Dict[str, Optional[str]]:
-    """'--data X' for every task, or 'task=DIR,task2=DIR2' per task."""
+def parse_data_arg(value: Optional[str], tasks: list, flag: str = "--data") -> Dict[str, Optional[str]]:
+    """'--data X' for every task, or 'task=DIR,task2=DIR2' per task (also --media)."""
     if not value:
         return {t: None for t in tasks}
     if "=" not in value:
@@ -33,42 +33,9 @@ def parse_data_arg(value: Optional[str], tasks: list) -> Dict[str, Optional[str]
     for item in value.split(","):
         name, _, path = item.partition("=")
         if name not in out:
-            raise ConfigError(f"--data names task {name!r}, which is not in --task {','.join(tasks)}")
+            raise ConfigError(f"{flag} names task {name!r}, which is not in --task {','.join(tasks)}")
         out[name] = path
     return out
-
-
-def resolve_root(data: Optional[str], sample_name: str, hf_repo: str, revision: Optional[str]) -> Path:
-    """The dataset root directory for one task (the HF cache only at a pinned revision)."""
-    if data == "sample":
-        root = samples_root() / sample_name
-        if not root.is_dir():
-            raise DataError(f"no bundled sample for {sample_name} (looked in {root})")
-        return root
-    if data:
-        root = Path(data).expanduser().resolve()
-        if not root.is_dir():
-            raise DataError(f"--data {data}: not a directory")
-        return root
-    if revision is None:
-        raise DataError(
-            f"no pinned revision of {hf_repo} is known to evalkit, so it does not read it from the HF cache: "
-            f"download the data once and pass --data DIR (or --data sample for the bundled copy)"
-        )
-    try:
-        from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import LocalEntryNotFoundError
-
-        return Path(
-            snapshot_download(hf_repo, repo_type="dataset", revision=revision, local_files_only=True)
-        )
-    except LocalEntryNotFoundError:
-        raise DataError(
-            f"no local copy of {hf_repo} at revision {revision}. Download it once with\n"
-            f"  huggingface-cli download {hf_repo} --repo-type dataset --revision {revision} "
-            f"--local-dir DIR\n(and unzip its archives there), then pass --data DIR; "
-            f"or try the bundled sample with --data sample."
-        ) from None
 
 
 def inside(root: Path, relative: str, what: str) -> Path:
@@ -102,6 +69,22 @@ def read_parquet(path: Path, columns: Sequence[str], what: str) -> List[Dict[str
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
     return table.to_pylist()
+
+
+def read_tsv(path: Path, columns: Sequence[str], what: str) -> List[Dict[str, Any]]:
+    """Rows of a tab-separated table (VLMEvalKit's dataset files), checking the columns."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise DataError(f"{what} not found: {path}")
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except Exception as exc:  # pandas raises several types for damaged files
+        raise DataError(f"{path}: not a readable TSV table ({exc})") from None
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
+    return table.to_dict("records")
 
 
 def read_json(path: Path, what: str):

@@ -45,6 +45,7 @@ class RunConfig:
     model: str
     model_args: str = ""
     data: Optional[str] = None
+    media: Optional[str] = None  # media folder(s), when apart from the annotations: DIR or task=DIR,...
     limit: Optional[int] = None
     seed: int = 0
     output: Path = Path("results/runs")
@@ -76,6 +77,8 @@ class RunConfig:
             "model_args": {k: redact_url(v) if "://" in v else v for k, v in parse_model_args(self.model_args).items()},
             "data": self.data,
             "seed": self.seed,
+            # only when given, so the names of runs made before --media existed do not change
+            **({"media": self.media} if self.media else {}),
         }
 
     def name(self) -> str:
@@ -125,9 +128,9 @@ def distributed_rank() -> Tuple[int, int]:
     return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
 
 
-def load_task_data(task: Task, data: Optional[str]) -> TaskData:
+def load_task_data(task: Task, data: Optional[str], media: Optional[str] = None) -> TaskData:
     """The task's data, refusing duplicate sample ids."""
-    loaded = task.load(data)
+    loaded = task.load(data, media)
     if not loaded.samples:
         where = ", ".join(str(f) for f in loaded.files) or (data or "the default data")
         raise DataError(f"{task.name}: no samples in {where}; check that it is the benchmark's file, not an empty copy")
@@ -222,8 +225,9 @@ class Runner:
         model_cls = MODELS.get(config.model)
         self.tasks: Dict[str, Task] = {name: TASKS.get(name)() for name in config.tasks}
         self.data = parse_data_arg(config.data, config.tasks)
+        media = parse_data_arg(config.media, config.tasks, "--media")
         # load and validate every task's data before the model (possibly minutes) is built
-        self.loaded = {n: load_task_data(t, self.data[n]) for n, t in self.tasks.items()}
+        self.loaded = {n: load_task_data(t, self.data[n], media[n]) for n, t in self.tasks.items()}
         self.samples = {n: d.samples[:config.limit] if config.limit else d.samples for n, d in self.loaded.items()}
         self.model: ModelAdapter = model_cls.from_cli(config.model_args, seed=config.seed)
         self.spec = self.model.sampling()  # what the media stage applies to every sample

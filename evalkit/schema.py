@@ -129,6 +129,8 @@ class TaskInfo(TypedDict):
     dataset_revision: Optional[str]
     annotations_sha256: Optional[str]
     n_samples: NotRequired[Optional[int]]  # the task's full size (absent in older run.json files)
+    # the layout the data was read in and where it was found (tasks with layouts)
+    layout: NotRequired[Dict[str, Any]]
     protocols: List[str]
     official_ref: Optional[OfficialRefDict]
     official_rule: NotRequired[str]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .judge.specs import JudgeItem, JudgeSpec
+from .layouts import Layout, Located, load_layouts, locate
 from .media.video import SampledVideo
 from .schema import OfficialRefDict, ProtocolResult, Record, TaskInfo
 
@@ -39,10 +40,15 @@ class Sample:
 
 @dataclass(frozen=True)
 class TaskData:
-    """What ``Task.load`` read: the samples and the annotation files they came from."""
+    """What ``Task.load`` read: the samples and the annotation files they came from, and for a
+    task with layouts, which layout and where (set by ``layouts.load_layouts``)."""
 
     samples: List[Sample]
     files: Tuple[Path, ...] = ()
+    layout: Optional[str] = None
+    lacks: Tuple[str, ...] = ()  # fields the layout does not have
+    also_found: List[str] = field(default_factory=list)  # other layouts present, with the same samples
+    located: Optional["Located"] = None
 
     def fingerprint(self) -> Optional[str]:
         """SHA-256 (16 hex) over the annotation files: runs on different data never mix."""
@@ -150,10 +156,24 @@ class Task(ABC):
     judged: ClassVar[bool] = False  # True: scores exist only after ``evalkit judge`` (open-ended QA)
     export_fill_values: ClassVar[Tuple[int, ...]] = ()  # values ``export --fill-unparsed`` may take
 
-    @abstractmethod
-    def load(self, data: Optional[str]) -> TaskData:
+    # Where the benchmark may already be on disk (see evalkit/layouts.py): its layouts in
+    # precedence order, the HF dataset repos whose cached snapshots hold it, lmms-eval's video
+    # folder under $HF_HOME, and the bundled sample's folder name.
+    layouts: ClassVar[Tuple[Layout, ...]] = ()
+    hub_repos: ClassVar[Tuple[str, ...]] = ()
+    lmms_eval_cache: ClassVar[Optional[str]] = None
+    sample_name: ClassVar[str] = ""
+
+    def load(self, data: Optional[str], media: Optional[str] = None) -> TaskData:
         """All samples, validated, and the files read. Raise DataError (file + field + fix) on
-        malformed input. Keeps no state on the task: everything a prompt needs is on the samples."""
+        malformed input. Keeps no state on the task: everything a prompt needs is on the samples.
+        The default finds the data (``--data``/``--media``, the sample, the hub cache) and reads
+        it in the first of ``layouts`` present."""
+        return load_layouts(self, locate(self, data, media))
+
+    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+        """The samples of ``layout`` under ``where`` (tasks with layouts implement this)."""
+        raise NotImplementedError(f"{self.name} reads no layouts")
 
     @abstractmethod
     def build_request(self, sample: Sample, media: Any) -> Request:
@@ -187,8 +207,14 @@ class Task(ABC):
 
     def describe(self, data: Optional[TaskData] = None) -> TaskInfo:
         """Facts recorded in run.json for this task (with the fingerprint of ``data``)."""
-        return {"dataset_revision": self.dataset_revision,
-                "annotations_sha256": data.fingerprint() if data else None,
-                "n_samples": len(data.samples) if data else None,
-                "protocols": list(self.protocols),
-                "official_ref": self.official_ref.to_dict() if self.official_ref else None}
+        info: TaskInfo = {
+            "dataset_revision": (data.located.revision if data and data.located and data.located.revision
+                                 else self.dataset_revision),
+            "annotations_sha256": data.fingerprint() if data else None,
+            "n_samples": len(data.samples) if data else None,
+            "protocols": list(self.protocols),
+            "official_ref": self.official_ref.to_dict() if self.official_ref else None}
+        if data and data.layout:
+            info["layout"] = {"name": data.layout, "lacks": list(data.lacks), "also_found": data.also_found,
+                              **(data.located.facts() if data.located else {})}
+        return info

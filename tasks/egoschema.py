@@ -1,8 +1,11 @@
 """EgoSchema: ``egoschema`` (all 5,031 questions: the 500 with public answers are scored, every
 question goes into the submission files) and ``egoschema_subset`` (the 500 only).
 
-Layout (official release): ``questions.json`` (``q_uid``, ``question``, ``option 0``..``option 4``),
-``subset_answers.json`` (``{q_uid: 0-4}``), videos ``videos/{q_uid}.mp4`` (or at the root).
+Layouts: ``official-json`` (the release): ``questions.json`` (``q_uid``, ``question``, ``option
+0``..``option 4``), ``subset_answers.json`` (``{q_uid: 0-4}``); ``hf-parquet`` (the HF snapshot
+lmms-eval reads, ``lmms-eval/egoschema`` or ``lmms-lab/egoschema``): ``GENERATION/`` and
+``Subset/`` parquets. Videos ``videos/{q_uid}.mp4`` (or at the root) under the media root
+(lmms-eval's ``$HF_HOME/egoschema``).
 There is no official MLLM prompt or parser: the prompt is the common letter prompt, and an answer
 that names no option is counted unparsed (wrong), never filled in at random.
 """
@@ -10,20 +13,70 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
-from typing import Any, ClassVar, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple
 
-from evalkit.data import media_path, read_json, require, resolve_root
+from evalkit.data import media_path, read_json, read_parquet, require
 from evalkit.errors import ConfigError
+from evalkit.layouts import Layout, Located
 from evalkit.scoring.choice import letters
 from evalkit.schema import Record
 from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
 
 from .multiple_choice import LETTER_INSTRUCTION, MultipleChoiceTask
 
-HF_REPO = "lmms-lab/egoschema"
-HF_REVISION = None  # no commit of the HF copy is pinned yet: the data comes from --data DIR
+HF_REPOS = ("lmms-eval/egoschema", "lmms-lab/egoschema")
+HF_REVISION = None  # no commit of the HF copy is pinned: the revision found is recorded
 OPTION_KEYS = tuple(f"option {i}" for i in range(5))
+OFFICIAL = Layout("official-json", ("questions.json", "subset_answers.json"), "the EgoSchema release")
+HF_PARQUET = Layout("hf-parquet", ("GENERATION/test-*.parquet", "Subset/test-*.parquet"),
+                    "the HF snapshot, as lmms-eval reads it (GENERATION: every question, Subset: the 500 answers)")
+LETTER_PREFIX = re.compile(r"^[A-E]\.\s*")
+
+Questions = List[Tuple[str, str, str, Tuple[str, ...]]]  # (where, q_uid, question, options)
+
+
+def official_rows(root: Path) -> Tuple[Questions, Dict[str, int], Tuple[Path, ...]]:
+    qpath, apath = root / "questions.json", root / "subset_answers.json"
+    questions = read_json(qpath, "EgoSchema questions file")
+    answers = read_json(apath, "EgoSchema subset answers file")
+    require(isinstance(questions, list), str(qpath), "expected a JSON list of questions")
+    require(isinstance(answers, dict), str(apath), "expected a JSON object {q_uid: answer index}")
+    for uid, a in answers.items():
+        require(isinstance(a, int) and 0 <= a <= 4, f"{apath} q_uid {uid!r}", f"answer must be an integer 0-4, got {a!r}")
+    out: Questions = []
+    for i, q in enumerate(questions):
+        where = f"{qpath} record {i}"
+        require(isinstance(q, dict), where, "expected a JSON object")
+        for key in ("q_uid", "question", *OPTION_KEYS):
+            require(isinstance(q.get(key), str), where, f"field {key!r} must be a string")
+        out.append((where, q["q_uid"], q["question"], tuple(q[k] for k in OPTION_KEYS)))
+    return out, answers, (qpath, apath)
+
+
+def parquet_rows(root: Path, subset_only: bool) -> Tuple[Questions, Dict[str, int], Tuple[Path, ...]]:
+    """lmms-eval's configs: ``video_idx`` (the q_uid), ``question``, ``option`` (five "A. text"
+    strings, read without the letter), ``answer`` (0-4, as a number or a digit string; None in
+    GENERATION). The full set's questions come from GENERATION, the answers from Subset."""
+    subset = sorted(root.glob("Subset/test-*.parquet"))
+    generation = [] if subset_only else sorted(root.glob("GENERATION/test-*.parquet"))
+    answers: Dict[str, int] = {}
+    out: Questions = []
+    for path in subset + generation:
+        for n, row in enumerate(read_parquet(path, ("video_idx", "question", "option", "answer"), "EgoSchema parquet")):
+            where = f"{path} row {n} (video_idx {row.get('video_idx')!r})"
+            opts = row["option"]
+            require(isinstance(opts, list) and len(opts) == 5 and all(isinstance(o, str) for o in opts), where,
+                    "field 'option' must be a list of 5 strings")
+            if path in subset:
+                answer = str(row["answer"])
+                require(answer in ("0", "1", "2", "3", "4"), where, f"answer must be 0-4, got {row['answer']!r}")
+                answers[row["video_idx"]] = int(answer)
+            if path in subset and generation:
+                continue  # the full set's question list is GENERATION's
+            out.append((where, row["video_idx"], row["question"], tuple(LETTER_PREFIX.sub("", o) for o in opts)))
+    return out, answers, tuple(generation + subset)
 
 
 class EgoSchema(MultipleChoiceTask):
@@ -37,33 +90,29 @@ class EgoSchema(MultipleChoiceTask):
     subset_only: ClassVar[bool] = False
     export_fill_values = (0, 1, 2, 3, 4)
 
-    def load(self, data: Optional[str]) -> TaskData:
-        root = resolve_root(data, "egoschema", HF_REPO, HF_REVISION)
-        qpath, apath = root / "questions.json", root / "subset_answers.json"
-        questions = read_json(qpath, "EgoSchema questions file")
-        answers = read_json(apath, "EgoSchema subset answers file")
-        require(isinstance(questions, list), str(qpath), "expected a JSON list of questions")
-        require(isinstance(answers, dict), str(apath), "expected a JSON object {q_uid: answer index}")
-        for uid, a in answers.items():
-            require(isinstance(a, int) and 0 <= a <= 4, f"{apath} q_uid {uid!r}", f"answer must be an integer 0-4, got {a!r}")
+    layouts = (OFFICIAL, HF_PARQUET)
+    hub_repos = HF_REPOS
+    lmms_eval_cache = "egoschema"
+    sample_name = "egoschema"
+
+    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+        if layout.name == OFFICIAL.name:
+            questions, answers, files = official_rows(where.root)
+        else:
+            questions, answers, files = parquet_rows(where.root, self.subset_only)
         samples, seen = [], set()
-        for i, q in enumerate(questions):
-            where = f"{qpath} record {i}"
-            require(isinstance(q, dict), where, "expected a JSON object")
-            for key in ("q_uid", "question", *OPTION_KEYS):
-                require(isinstance(q.get(key), str), where, f"field {key!r} must be a string")
-            uid = q["q_uid"]
-            require(uid not in seen, where, f"q_uid {uid!r} appears twice")
+        for where_q, uid, question, options in questions:
+            require(uid not in seen, where_q, f"q_uid {uid!r} appears twice")
             seen.add(uid)
             if self.subset_only and uid not in answers:
                 continue
             target = letters(5)[answers[uid]] if uid in answers else ""
-            fields = {"question": q["question"], "in_subset": uid in answers}
-            video = media_path(root, [uid], ("videos", "."), (".mp4",), where)
-            samples.append(Sample(uid, target, fields, video=video, cluster=uid, choices=tuple(q[k] for k in OPTION_KEYS)))
+            fields = {"question": question, "in_subset": uid in answers}
+            video = media_path(where.media, [uid], ("videos", "."), (".mp4", ".MP4"), where_q)
+            samples.append(Sample(uid, target, fields, video=video, cluster=uid, choices=options))
         missing = sorted(set(answers) - seen)
-        require(not missing, str(apath), f"answers for q_uids not in questions.json: {', '.join(missing[:5])}")
-        return TaskData(samples, (qpath, apath))
+        require(not missing, str(files[-1]), f"answers for q_uids that have no question: {', '.join(missing[:5])}")
+        return TaskData(samples, files)
 
     def build_request(self, sample: Sample, media: Any) -> Request:
         opts = [f"{letter}. {o}" for letter, o in zip(letters(5), sample.choices)]
@@ -109,3 +158,4 @@ class EgoSchemaSubset(EgoSchema):
     name = "egoschema_subset"
     description = "EgoSchema 500-question public subset"
     subset_only = True
+    layouts = (OFFICIAL, Layout(HF_PARQUET.name, ("Subset/test-*.parquet",), HF_PARQUET.written_by))

@@ -1,7 +1,10 @@
 """MLVU multiple choice: the 7 dev tasks (``mlvu``) and the test split (``mlvu_test``).
 
-Layout (official JSONs, as in HF ``MLVU/MVLU`` under ``MLVU/``): ``json/1_plotQA.json`` ..
-``json/7_topic_reasoning.json``, videos ``video/<task folder>/<video>``. Official scoring follows
+Layouts: ``hf-json`` (the HF snapshot ``MLVU/MVLU``, as VLMEvalKit reads it): ``MLVU/json/1_plotQA.json``
+.. ``7_topic_reasoning.json``, videos ``MLVU/video/<task folder>/<video>``; ``github-json``: the
+same files under ``data/`` in the authors' repository; ``hf-parquet`` (``sy1998/MLVU_dev``, what
+lmms-eval reads): ``mlvu/test-*.parquet``, options inside the question text, no durations, videos
+flat in lmms-eval's ``$HF_HOME/mlvu``. Official scoring follows
 the authors' ``choice_bench.py``: the gold letter is the LAST candidate equal to the answer text
 ('@' when none is, so nothing can be right), and a reply is cut to the character before its first
 ')' when it has one, else compared whole. M-Avg is the unweighted mean of the 7 task accuracies.
@@ -9,24 +12,32 @@ the authors' ``choice_bench.py``: the gold letter is the LAST candidate equal to
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple
 
-from evalkit.data import media_path, read_json, require, resolve_root
+from evalkit.data import media_path, read_json, read_parquet, require
+from evalkit.layouts import Layout, Located
 from evalkit.scoring.choice import letters
 from evalkit.schema import Record
 from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
 
 from .multiple_choice import MultipleChoiceTask
 
-HF_REPO = "MLVU/MVLU"
-HF_REVISION = None  # no commit of the HF copy is pinned yet: the data comes from --data DIR
+HF_REVISION = None  # no commit of the HF copies is pinned: the revision found is recorded
 MLVU_REPO, MLVU_COMMIT = "JUNJIE99/MLVU", "fd060c10a43ea48a35100a22688a927b8e531199"
 DEV_FILES = ("1_plotQA", "2_needle", "3_ego", "4_count", "5_order", "6_anomaly_reco", "7_topic_reasoning")
 SYSTEM = ("Carefully watch this video and pay attention to every detail. Based on your observations, "
           "select the best option that accurately addresses the question.")
 INSTRUCTION = "\nOnly give the best option."
 PREFILL = "Best Option: ("  # as written in the authors' evaluation scripts
+HF_JSON = Layout("hf-json", ("**/json/1_plotQA.json",), "the HF snapshot MLVU/MVLU (MLVU/json/), as VLMEvalKit reads it")
+GITHUB_JSON = Layout("github-json", ("data/1_plotQA.json",), "the authors' GitHub repository (data/)")
+HF_PARQUET = Layout("hf-parquet", ("mlvu/test-*.parquet",), "sy1998/MLVU_dev, as lmms-eval reads it",
+                    lacks=("duration",))
+TEST_JSON = Layout("hf-json", ("**/test_question.json",), "the MLVU test release")
+TASK_OF = {stem.split("_", 1)[1]: stem for stem in DEV_FILES}  # lmms-eval's task_type -> file stem
+PARQUET_OPTION = re.compile(r"^\(([A-Z])\) ?(.*)$")
 
 
 def official_gold(candidates: Sequence[str], answer: str) -> str:
@@ -52,9 +63,31 @@ def prompt_text(question: str, candidates: Sequence[str]) -> str:
     return "\n".join(lines).rstrip() + INSTRUCTION
 
 
-def mlvu_root(data: Optional[str], sample_name: str) -> Path:
-    root = resolve_root(data, sample_name, HF_REPO, HF_REVISION)
-    return root / "MLVU" if (root / "MLVU" / "json").is_dir() else root
+def parquet_records(files: Sequence[Path]) -> List[Tuple[str, str, int, Dict[str, Any]]]:
+    """sy1998/MLVU_dev rows (``video_name, question, answer, task_type``; the options are lines
+    "(A) text" inside the question, the answer is a letter) in the JSON files' shape. A row's
+    index counts the earlier rows of its task, which gives the JSON record index (the parquet
+    keeps the files' order)."""
+    out = []
+    seen: Dict[str, int] = {}
+    for path in files:
+        for n, row in enumerate(read_parquet(path, ("video_name", "question", "answer", "task_type"), "MLVU parquet")):
+            at = f"{path} row {n}"
+            require(row["task_type"] in TASK_OF, at, f"task_type {row['task_type']!r} is not one of {sorted(TASK_OF)}")
+            lines = [line.strip() for line in str(row["question"]).splitlines()]
+            options = [(m.group(1), m.group(2)) for m in map(PARQUET_OPTION.match, lines) if m]
+            require(len(options) >= 2, at, "no '(A) ...' option lines in the question")
+            head = [line for line in lines if not PARQUET_OPTION.match(line) and line not in ("Options:", "")]
+            question = " ".join(head).removeprefix("Question:").strip()
+            letters_seen = [k for k, _ in options]
+            require(row["answer"] in letters_seen, at, f"answer {row['answer']!r} is not an option letter")
+            stem = TASK_OF[row["task_type"]]
+            i = seen[stem] = seen.get(stem, -1) + 1
+            candidates = [text for _, text in options]
+            record = {"video": str(row["video_name"]), "question": question, "candidates": candidates,
+                      "answer": candidates[letters_seen.index(row["answer"])], "question_type": row["task_type"]}
+            out.append((at, stem, i, record))
+    return out
 
 
 def validate_record(where: str, rec: Any, keys: Tuple[str, ...]) -> None:
@@ -77,25 +110,37 @@ class MLVU(MultipleChoiceTask):
     dataset_revision = HF_REVISION
     max_new_tokens = 16
 
-    def load(self, data: Optional[str]) -> TaskData:
-        root = mlvu_root(data, "mlvu")
-        samples, files = [], []
-        for stem in DEV_FILES:
-            path = root / "json" / f"{stem}.json"
-            rows = read_json(path, "MLVU annotation file")
-            files.append(path)
-            require(isinstance(rows, list), str(path), "expected a JSON list of questions")
-            folder = stem.split("_", 1)[1]
-            for i, rec in enumerate(rows):
-                where = f"{path} record {i}"
-                validate_record(where, rec, ("video", "question", "candidates", "answer", "question_type"))
-                gold = official_gold(rec["candidates"], rec["answer"])
-                fields = {"question": rec["question"], "answer_text": rec["answer"],
-                          "question_type": rec["question_type"], "video": rec["video"],
-                          "duration": rec.get("duration"), "gold_in_candidates": gold != "@"}
-                video = media_path(root, [rec["video"]], (f"video/{stem}", f"video/{folder}"), ("",), where)
-                samples.append(Sample(f"{stem}_{i}", gold, fields, video=video, cluster=f"{stem}/{rec['video']}",
-                                      choices=tuple(rec["candidates"])))
+    layouts: ClassVar[Tuple[Layout, ...]] = (HF_JSON, GITHUB_JSON, HF_PARQUET)
+    hub_repos: ClassVar[Tuple[str, ...]] = ("MLVU/MVLU", "sy1998/MLVU_dev")
+    lmms_eval_cache = "mlvu"
+    sample_name = "mlvu"
+
+    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+        if layout.name == HF_PARQUET.name:
+            files = layout.matches(where.root)
+            records = parquet_records(files)
+        else:
+            folder = layout.matches(where.root)[0].parent
+            files, records = [], []
+            for stem in DEV_FILES:
+                path = folder / f"{stem}.json"
+                rows = read_json(path, "MLVU annotation file")
+                files.append(path)
+                require(isinstance(rows, list), str(path), "expected a JSON list of questions")
+                records += [(f"{path} record {i}", stem, i, rec) for i, rec in enumerate(rows)]
+        # videos: the snapshot's MLVU/video/<task>/ (also under --media), or lmms-eval's flat folder
+        media = where.media / "MLVU" if (where.media / "MLVU" / "video").is_dir() else where.media
+        samples = []
+        for at, stem, i, rec in records:
+            validate_record(at, rec, ("video", "question", "candidates", "answer", "question_type"))
+            gold = official_gold(rec["candidates"], rec["answer"])
+            fields = {"question": rec["question"], "answer_text": rec["answer"],
+                      "question_type": rec["question_type"], "video": rec["video"],
+                      "duration": rec.get("duration"), "gold_in_candidates": gold != "@"}
+            folder_name = stem.split("_", 1)[1]
+            video = media_path(media, [rec["video"]], (f"video/{stem}", f"video/{folder_name}", "."), ("",), at)
+            samples.append(Sample(f"{stem}_{i}", gold, fields, video=video, cluster=f"{stem}/{rec['video']}",
+                                  choices=tuple(rec["candidates"])))
         return TaskData(samples, tuple(files))
 
     def official_extract(self, response: str, record: Record) -> str:
@@ -111,18 +156,20 @@ class MLVUTest(MLVU):
     description = "MLVU test multiple choice (6 options, no public answers): produces the submission JSON"
     official_rule = "MLVU test_bench.py (text before the first ')', stripped)"
     official_ref = OfficialRef(MLVU_REPO, "evaluation_test/test_bench.py", MLVU_COMMIT)
+    layouts = (TEST_JSON,)
+    hub_repos = ("MLVU/MVLU",)
 
-    def load(self, data: Optional[str]) -> TaskData:
-        root = mlvu_root(data, "mlvu")
-        path = root / "test_question.json"
+    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+        path = layout.matches(where.root)[0]
         rows = read_json(path, "MLVU test question file")
         require(isinstance(rows, list), str(path), "expected a JSON list of questions")
+        media = where.media / "MLVU" if where.media == where.root and path.parent.name == "MLVU" else where.media
         samples = []
         for i, rec in enumerate(rows):
-            where = f"{path} record {i}"
-            validate_record(where, rec, ("video", "question", "candidates", "question_type", "question_id"))
+            at = f"{path} record {i}"
+            validate_record(at, rec, ("video", "question", "candidates", "question_type", "question_id"))
             fields = {"question": rec["question"], "question_type": rec["question_type"], "video": rec["video"]}
-            video = media_path(root, [rec["video"]], ("video", "test_video", "."), ("",), where)
+            video = media_path(media, [rec["video"]], ("video", "test_video", "."), ("",), at)
             samples.append(Sample(str(rec["question_id"]), "", fields, video=video, cluster=rec["video"],
                                   choices=tuple(rec["candidates"])))
         return TaskData(samples, (path,))

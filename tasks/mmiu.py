@@ -17,7 +17,8 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Dict, List, Optional, Sequence
 
-from evalkit.data import inside, read_json, require, resolve_root
+from evalkit.data import inside, read_json, require
+from evalkit.layouts import Layout, Located
 from evalkit.judge import JudgeItem, JudgeSpec
 from evalkit.scoring.metrics import macro_average
 from evalkit.schema import ProtocolResult, Record
@@ -27,8 +28,9 @@ from evalkit.task import ImagePart, OfficialRef, Parsed, Request, Sample, TaskDa
 from .multiple_choice import MultipleChoiceTask
 
 HF_REPO = "FanqingM/MMIU-Benchmark"
-HF_REVISION = None  # no commit of the HF copy is pinned yet: the data comes from --data DIR
+HF_REVISION = None  # no commit of the HF copy is pinned: the revision found is recorded
 ANNOTATIONS = "all.json"
+OFFICIAL = Layout("hf-json", (ANNOTATIONS,), "the HF snapshot (the authors' release)")
 QUESTION_FIRST = {
     "person_reid", "multiple_image_captioning", "spot_the_similarity", "face_retrieval",
     "sketch2image_retrieval", "handwritten_retrieval", "spot_the_diff", "image2image_retrieval",
@@ -93,9 +95,12 @@ class MMIU(MultipleChoiceTask):
     macro_key = "task"
     dataset_revision = HF_REVISION
 
-    def load(self, data: Optional[str]) -> TaskData:
-        root = resolve_root(data, "mmiu", HF_REPO, HF_REVISION)
-        path = root / ANNOTATIONS
+    layouts = (OFFICIAL,)
+    hub_repos = (HF_REPO,)
+    sample_name = "mmiu"
+
+    def read_layout(self, layout: Layout, found: Located) -> TaskData:
+        path, root = found.root / ANNOTATIONS, found.media
         rows = read_json(path, "MMIU annotations")
         require(isinstance(rows, list), str(path), "expected a JSON list of records")
         counters: dict = {}

@@ -10,11 +10,12 @@ unparsed (wrong) instead of being given a random letter seeded at import.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, List, Mapping, Sequence, Set, Tuple
 
 import numpy as np
 
-from evalkit.data import cache_dir, read_parquet, require, resolve_root
+from evalkit.data import cache_dir, read_parquet, require
+from evalkit.layouts import Layout, Located
 from evalkit.scoring.choice import letters
 from evalkit.schema import ProtocolResult, Record
 from evalkit.task import ImagePart, OfficialRef, Request, Sample, TaskData
@@ -23,7 +24,8 @@ from .image_data import file_digest, stored_image
 from .multiple_choice import MultipleChoiceTask
 
 HF_REPO = "MUIRBENCH/MUIRBENCH"
-HF_REVISION = None  # no commit of the HF copy is pinned yet: the data comes from --data DIR
+HF_REVISION = None  # no commit of the HF copy is pinned: the revision found is recorded
+HF_PARQUET = Layout("hf-parquet", ("data/test-*.parquet",), "the HF snapshot (images embedded)")
 COLUMNS = ("idx", "task", "image_relation", "question", "options", "answer", "image_list")
 IMAGE = "<image>"
 HINT = "Hint: Please provide the correct option letter, such as A, B, C, D, directly."
@@ -73,10 +75,12 @@ class MuirBench(MultipleChoiceTask):
     breakdown_keys = ("task", "image_relation", "answerability")
     dataset_revision = HF_REVISION
 
-    def load(self, data: Optional[str]) -> TaskData:
-        root = resolve_root(data, "muirbench", HF_REPO, HF_REVISION)
-        files = sorted((root / "data").glob("test-*.parquet"))
-        require(bool(files), str(root / "data"), "no test-*.parquet files (expected the HF snapshot layout)")
+    layouts = (HF_PARQUET,)
+    hub_repos = (HF_REPO,)
+    sample_name = "muirbench"
+
+    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+        files = layout.matches(where.root)
         samples = []
         for path in files:
             rows = read_parquet(path, COLUMNS, "MuirBench parquet")

@@ -1,10 +1,11 @@
 """GPT-judged open-ended video QA (Video-ChatGPT protocol): ``msvd_qa``, ``msrvtt_qa``,
 ``tgif_qa``, ``activitynet_qa``.
 
-Layout: ``test_q.json`` (``[{video_name, question, question_id}]``) and ``test_a.json``
-(``[{answer, question_id, type?}]``), paired by ``question_id``, with the videos in ``videos/``
-(ActivityNet-QA names them ``v_{video_name}``); or the HF parquet (one row per QA with
-``video_name, question_id, question, answer, type``) beside ``videos/``. Responses are scored by ``evalkit judge RUN``:
+Layouts: ``video-chatgpt-json``: ``test_q.json`` (``[{video_name, question, question_id}]``) and
+``test_a.json`` (``[{answer, question_id, type?}]``), paired by ``question_id``; ``hf-parquet``
+(one row per QA with ``video_name, question_id, question, answer, type``; ActivityNet-QA's is
+what lmms-eval reads). Videos in ``videos/`` under the media root (ActivityNet-QA names them
+``v_{video_name}``, and lmms-eval unzips them into ``$HF_HOME/activitynetqa/all_test``). Responses are scored by ``evalkit judge RUN``:
 per judge model, Accuracy = yes / (yes + no) and Score = mean integer score over judged items;
 judge failures and failed samples are excluded and counted.
 """
@@ -14,7 +15,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from evalkit.data import media_path, read_json, read_parquet, require, resolve_root
+from evalkit.data import media_path, read_json, read_parquet, require
+from evalkit.layouts import Layout, Located
 from evalkit.judge import QA_JUDGE, JudgeItem, JudgeSpec
 from evalkit.schema import ProtocolResult, Record, Verdict
 from evalkit.scoring.metrics import breakdown, clustered_bootstrap_ci
@@ -25,6 +27,11 @@ INSTRUCTION = "\nAnswer the question using a single word or phrase."
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".webm", ".gif", ".mov")
 
 
+VIDEO_CHATGPT_JSON = Layout("video-chatgpt-json", ("test_q.json", "test_a.json"),
+                            "Video-ChatGPT's evaluation files")
+HF_PARQUET = Layout("hf-parquet", ("**/*.parquet",), "the HF snapshot, as lmms-eval reads it")
+
+
 class OpenEndedQA(Task):
     protocols = ("official",)
     judged: ClassVar[bool] = True
@@ -32,30 +39,30 @@ class OpenEndedQA(Task):
                                "659e04b2ce4bb518b663eb06f7db27b4971e8bde")
     breakdown_keys = ("type",)
     max_new_tokens = 64
-    hf_repo: ClassVar[str]
     video_prefixes: ClassVar[Tuple[str, ...]] = ("",)
+    video_dirs: ClassVar[Tuple[str, ...]] = ("videos", ".")
+    layouts = (VIDEO_CHATGPT_JSON, HF_PARQUET)
 
-    def load(self, data: Optional[str]) -> TaskData:
-        root = resolve_root(data, self.name, self.hf_repo, None)
-        qpath, apath = root / "test_q.json", root / "test_a.json"
-        parquets = sorted(root.glob("**/*.parquet"))
-        if not qpath.exists() and parquets:
-            return TaskData(self.samples(root, *self.parquet_rows(root)), tuple(parquets))
-        samples = self.samples(root, qpath, apath, read_json(qpath, f"{self.name} questions"),
+    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+        if layout.name == HF_PARQUET.name:
+            parquets = layout.matches(where.root)
+            return TaskData(self.samples(where.media, *self.parquet_rows(parquets)), tuple(parquets))
+        qpath, apath = where.root / "test_q.json", where.root / "test_a.json"
+        samples = self.samples(where.media, qpath, apath, read_json(qpath, f"{self.name} questions"),
                                read_json(apath, f"{self.name} answers"))
         return TaskData(samples, (qpath, apath))
 
     @staticmethod
-    def parquet_rows(root: Path) -> Tuple[Path, Path, List[Dict[str, Any]], List[Dict[str, Any]]]:
+    def parquet_rows(files: Sequence[Path]) -> Tuple[Path, Path, List[Dict[str, Any]], List[Dict[str, Any]]]:
         """The HF parquet layout (one row per QA: video_name, question_id, question, answer, type)
         split into the JSON layout's question and answer lists."""
         questions: List[Dict[str, Any]] = []
         answers: List[Dict[str, Any]] = []
-        for path in sorted(root.glob("**/*.parquet")):
+        for path in files:
             for row in read_parquet(path, ("video_name", "question_id", "question", "answer"), "QA parquet"):
                 questions.append({k: row[k] for k in ("video_name", "question_id", "question")})
                 answers.append({"question_id": row["question_id"], "answer": row["answer"], "type": row.get("type")})
-        return root / "*.parquet", root / "*.parquet", questions, answers
+        return files[0], files[0], questions, answers
 
     def samples(self, root: Path, qpath: Path, apath: Path, questions: Any, answers: Any) -> List[Sample]:
         require(isinstance(questions, list), str(qpath), "expected a JSON list")
@@ -78,7 +85,7 @@ class OpenEndedQA(Task):
             require(qid in by_id, where, f"question_id {qid!r} has no answer in {apath.name}")
             seen.add(qid)
             name = str(q["video_name"])
-            video = media_path(root, [p + name for p in self.video_prefixes], ("videos", "."), VIDEO_SUFFIXES, where)
+            video = media_path(root, [p + name for p in self.video_prefixes], self.video_dirs, VIDEO_SUFFIXES, where)
             a = by_id[qid]
             fields = {"question": q["question"], "answer": str(a["answer"]), "type": a.get("type"), "video_name": name}
             samples.append(Sample(qid, str(a["answer"]), fields, video=video, cluster=name))
@@ -140,25 +147,27 @@ class OpenEndedQA(Task):
 
 
 class MSVDQA(OpenEndedQA):
-    name = "msvd_qa"
+    name = sample_name = "msvd_qa"
     description = "MSVD-QA open-ended (13,157 QA / 504 videos), GPT-judged"
-    hf_repo = "lmms-lab/MSVD-QA"
+    hub_repos = ("lmms-lab/MSVD-QA",)
 
 
 class MSRVTTQA(OpenEndedQA):
-    name = "msrvtt_qa"
+    name = sample_name = "msrvtt_qa"
     description = "MSRVTT-QA open-ended (72,820 QA / 2,990 videos), GPT-judged"
-    hf_repo = "lmms-lab/MSRVTT-QA"
+    hub_repos = ("lmms-lab/MSRVTT-QA",)
 
 
 class TGIFQA(OpenEndedQA):
-    name = "tgif_qa"
+    name = sample_name = "tgif_qa"
     description = "TGIF-QA FrameQA open-ended, GPT-judged"
-    hf_repo = "lmms-lab/TGIF-QA"
+    hub_repos = ("lmms-lab/TGIF-QA",)
 
 
 class ActivityNetQA(OpenEndedQA):
-    name = "activitynet_qa"
+    name = sample_name = "activitynet_qa"
     description = "ActivityNet-QA open-ended (8,000 QA / 800 videos), GPT-judged"
-    hf_repo = "lmms-lab/ActivityNetQA"
+    hub_repos = ("lmms-eval/ActivityNetQA", "lmms-lab/ActivityNetQA")
+    lmms_eval_cache = "activitynetqa"
     video_prefixes = ("v_", "")
+    video_dirs = ("all_test", "videos", ".")  # lmms-eval unzips into $HF_HOME/activitynetqa/all_test

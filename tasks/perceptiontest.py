@@ -1,8 +1,9 @@
 """Perception Test, multiple-choice video QA, validation split (``perceptiontest``).
 
-Layout (official release): ``mc_question_valid.json`` (``{video_id: {metadata, mc_question:
-[{id, question, options[3], answer_id, area, reasoning, tag[]}]}}``), videos
-``videos/{video_id}.mp4`` (or at the root). Official scoring is the authors' ``calc_top1``:
+Layouts: ``official-json`` (the release): ``mc_question_valid.json`` (``{video_id: {metadata,
+mc_question: [{id, question, options[3], answer_id, area, reasoning, tag[]}]}}``); ``hf-parquet``
+(the HF snapshot lmms-eval reads, config ``mc_question_val``). Videos ``videos/{video_id}.mp4``
+(or at the root) under the media root (lmms-eval's ``$HF_HOME/perceptiontest_val``). Official scoring is the authors' ``calc_top1``:
 accuracy over every question (answers as ids 0-2, the answer text must match the option);
 breakdowns by area (derived from the tags through the authors' tag->area map, so a question can
 count in several areas), reasoning and tag. The letter is read with the strict extractor, which
@@ -14,16 +15,51 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from evalkit.data import media_path, read_json, require, resolve_root
+from evalkit.data import media_path, read_json, read_parquet, require
+from evalkit.layouts import Layout, Located
 from evalkit.scoring.choice import letters
 from evalkit.schema import Record
 from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
 
 from .multiple_choice import LETTER_INSTRUCTION, MultipleChoiceTask
 
-HF_REPO = "lmms-lab/PerceptionTest_Val"
-HF_REVISION = None  # no commit of the HF copy is pinned yet: the data comes from --data DIR
+HF_REPOS = ("lmms-eval/PerceptionTest_Val", "lmms-lab/PerceptionTest_Val")
+HF_REVISION = None  # no commit of the HF copy is pinned: the revision found is recorded
 ANNOTATIONS = "mc_question_valid.json"
+OFFICIAL = Layout("official-json", (ANNOTATIONS,), "the Perception Test release")
+HF_PARQUET = Layout("hf-parquet", ("mc_question_val/validation-*.parquet",),
+                    "the HF snapshot, as lmms-eval reads it (config mc_question_val)")
+Item = Tuple[str, str, Dict[str, Any]]  # (where, video id, question in the release's shape)
+
+
+def official_items(path: Path) -> List[Item]:
+    db = read_json(path, "Perception Test annotations")
+    require(isinstance(db, dict), str(path), "expected a JSON object keyed by video id")
+    items = []
+    for vid, item in db.items():
+        where = f"{path} video {vid!r}"
+        require(isinstance(item, dict) and isinstance(item.get("mc_question"), list), where,
+                "expected an object with an 'mc_question' list")
+        items += [(f"{where} question {q.get('id') if isinstance(q, dict) else q!r}", vid, q) for q in item["mc_question"]]
+    return items
+
+
+def parquet_items(files: Sequence[Path]) -> List[Item]:
+    """lmms-eval's rows (``video_name, question, question_id, options, answer_id, area, reasoning,
+    tag``, ids as strings) in the release's shape: ``question_id`` is the question's id within
+    its video, so samples keep the release's ids ``{video}/{id}``."""
+    items = []
+    columns = ("video_name", "question", "question_id", "options", "answer_id", "reasoning", "tag")
+    for path in files:
+        for n, row in enumerate(read_parquet(path, columns, "Perception Test parquet")):
+            where = f"{path} row {n} (video_name {row.get('video_name')!r})"
+            q = dict(row)
+            for key in ("question_id", "answer_id"):
+                require(str(row[key]).isdigit(), where, f"field {key!r} must be a number, got {row[key]!r}")
+            q["id"], q["answer_id"] = int(row["question_id"]), int(row["answer_id"])
+            items.append((where, str(row["video_name"]), q))
+    return items
+
 TAG_AREA = {
     "change detection": "memory", "event recall": "memory", "sequencing": "memory",
     "visual discrimination": "memory",
@@ -54,25 +90,24 @@ class PerceptionTest(MultipleChoiceTask):
     breakdown_keys = ("area", "reasoning", "tag")
     dataset_revision = HF_REVISION
 
-    def load(self, data: Optional[str]) -> TaskData:
-        root = resolve_root(data, "perceptiontest", HF_REPO, HF_REVISION)
-        path = root / ANNOTATIONS
-        db = read_json(path, "Perception Test annotations")
-        require(isinstance(db, dict), str(path), "expected a JSON object keyed by video id")
+    layouts = (OFFICIAL, HF_PARQUET)
+    hub_repos = HF_REPOS
+    lmms_eval_cache = "perceptiontest_val"
+    sample_name = "perceptiontest"
+
+    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+        files = layout.matches(where.root)
+        items = official_items(files[0]) if layout.name == OFFICIAL.name else parquet_items(files)
         samples = []
-        for vid, item in db.items():
-            where = f"{path} video {vid!r}"
-            require(isinstance(item, dict) and isinstance(item.get("mc_question"), list), where,
-                    "expected an object with an 'mc_question' list")
-            video = media_path(root, [vid], ("videos", "."), (".mp4",), where)
-            for q in item["mc_question"]:
-                self.validate(f"{where} question {q.get('id') if isinstance(q, dict) else q!r}", q)
-                fields = {"video_id": vid, "question_index": q["id"], "question": q["question"],
-                          "reasoning": q["reasoning"], "tag": q["tag"],
-                          "area": areas_of(q["tag"]), "labelled_area": q.get("area")}
-                samples.append(Sample(f"{vid}/{q['id']}", letters(3)[q["answer_id"]], fields, video=video, cluster=vid,
-                                      choices=tuple(q["options"])))
-        return TaskData(samples, (path,))
+        for at, vid, q in items:
+            self.validate(at, q)
+            video = media_path(where.media, [vid], ("videos", "."), (".mp4", ".MP4"), at)
+            fields = {"video_id": vid, "question_index": q["id"], "question": q["question"],
+                      "reasoning": q["reasoning"], "tag": q["tag"],
+                      "area": areas_of(q["tag"]), "labelled_area": q.get("area")}
+            samples.append(Sample(f"{vid}/{q['id']}", letters(3)[q["answer_id"]], fields, video=video, cluster=vid,
+                                  choices=tuple(q["options"])))
+        return TaskData(samples, tuple(files))
 
     @staticmethod
     def validate(where: str, q: Any) -> None:

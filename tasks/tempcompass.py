@@ -1,7 +1,10 @@
 """TempCompass multiple choice (``tempcompass``).
 
-Layout (official repo): ``questions/multi-choice.json`` (``{video_id: {dim: [{question (options
-embedded as "A. ..." lines), answer "A. text"}]}}``), videos ``videos/{video_id}.mp4``.
+Layouts: ``official-json`` (the authors' repo): ``questions/multi-choice.json`` (``{video_id:
+{dim: [{question (options embedded as "A. ..." lines), answer "A. text"}]}}``); ``hf-parquet``
+(the HF snapshot lmms-eval reads, config ``multi-choice``); ``vlmevalkit-json`` (VLMEvalKit's
+``multi-choice.json``, a list of the parquet's rows). Videos ``videos/{video_id}.mp4`` under the
+media root (lmms-eval's ``$HF_HOME/tempcompass``).
 Official scoring is the authors' ``eval_multi-choice.py`` rule cascade after removing ``</s>``
 and stripping: the reply equals the answer; is a bare A-D compared with the answer's letter;
 starts with "X." or "X)". A letter the rules read is "matched" even when it names no option of
@@ -14,9 +17,11 @@ reply (a replayed null prediction) scores 0 without asking the judge, as upstrea
 from __future__ import annotations
 
 import re
-from typing import Any, List, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from evalkit.data import media_path, read_json, require, resolve_root
+from evalkit.data import media_path, read_json, read_parquet, require
+from evalkit.layouts import Layout, Located
 from evalkit.judge import JudgeItem, JudgeReplyError, JudgeSpec
 from evalkit.schema import ProtocolResult, Record
 from evalkit.scoring.verdicts import primary_verdict
@@ -24,12 +29,52 @@ from evalkit.task import OfficialRef, Parsed, Request, Sample, TaskData
 
 from .multiple_choice import MultipleChoiceTask
 
-HF_REPO = "lmms-lab/TempCompass"
-HF_REVISION = None  # no commit of the HF copy is pinned yet: the data comes from --data DIR
+HF_REPOS = ("lmms-eval/TempCompass", "lmms-lab/TempCompass")
+HF_REVISION = None  # no commit of the HF copy is pinned: the revision found is recorded
 QUESTIONS = "questions/multi-choice.json"
+OFFICIAL = Layout("official-json", (QUESTIONS,), "the authors' repository")
+HF_PARQUET = Layout("hf-parquet", ("multi-choice/test-*.parquet",),
+                    "the HF snapshot, as lmms-eval reads it (config multi-choice)")
+VLMEVALKIT_JSON = Layout("vlmevalkit-json", ("multi-choice.json",),
+                         "VLMEvalKit (the parquet's rows as a JSON list, written into the snapshot)")
+Item = Tuple[str, str, str, int, Any]  # (where, video id, dim, index within video and dim, question)
 INSTRUCTION = "\nPlease directly give the best option:"
 DIMS = ("action", "direction", "speed", "order", "attribute_change")
 OPTION_LINE = re.compile(r"^([A-Z])\. (.*)$")
+
+
+def official_items(path: Path) -> List[Item]:
+    db = read_json(path, "TempCompass multi-choice questions")
+    require(isinstance(db, dict), str(path), "expected a JSON object keyed by video id")
+    items: List[Item] = []
+    for vid, dims in db.items():
+        require(isinstance(dims, dict), f"{path} video {vid!r}", "expected an object keyed by dimension")
+        for dim, questions in dims.items():
+            require(isinstance(questions, list), f"{path} video {vid!r} dim {dim!r}", "expected a list of questions")
+            items += [(f"{path} video {vid!r} dim {dim!r} question {k}", vid, dim, k, q) for k, q in enumerate(questions)]
+    return items
+
+
+def record_items(layout: Layout, files: Sequence[Path]) -> List[Item]:
+    """Rows ``{video_id, question, answer, dim}`` (the HF parquet, or VLMEvalKit's JSON list of
+    them), in the release's order: a question's index counts the earlier rows of its video and
+    dimension, which gives the release's ids."""
+    items: List[Item] = []
+    seen: Dict[Tuple[str, str], int] = {}
+    for path in files:
+        if layout.name == HF_PARQUET.name:
+            rows = read_parquet(path, ("video_id", "question", "answer", "dim"), "TempCompass parquet")
+        else:
+            rows = read_json(path, "VLMEvalKit TempCompass multi-choice JSON")
+            require(isinstance(rows, list), str(path), "expected a JSON list of records (VLMEvalKit's conversion)")
+        for n, row in enumerate(rows):
+            at = f"{path} row {n}"
+            require(isinstance(row, dict) and isinstance(row.get("video_id"), str) and isinstance(row.get("dim"), str),
+                    at, "expected {video_id, question, answer, dim}")
+            key = (row["video_id"], row["dim"])
+            seen[key] = seen.get(key, -1) + 1
+            items.append((f"{at} (video_id {key[0]!r})", key[0], key[1], seen[key], row))
+    return items
 
 
 # the authors' judge prompt (prompt_templates.py) and call (utils/eval_utils.py), used by the
@@ -86,28 +131,26 @@ class TempCompass(MultipleChoiceTask):
     breakdown_keys = ("dim",)
     dataset_revision = HF_REVISION
 
-    def load(self, data: Optional[str]) -> TaskData:
-        root = resolve_root(data, "tempcompass", HF_REPO, HF_REVISION)
-        path = root / QUESTIONS
-        db = read_json(path, "TempCompass multi-choice questions")
-        require(isinstance(db, dict), str(path), "expected a JSON object keyed by video id")
+    layouts = (OFFICIAL, HF_PARQUET, VLMEVALKIT_JSON)
+    hub_repos = HF_REPOS
+    lmms_eval_cache = "tempcompass"
+    sample_name = "tempcompass"
+
+    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+        files = layout.matches(where.root)
+        items = official_items(files[0]) if layout.name == OFFICIAL.name else record_items(layout, files)
         samples = []
-        for vid, dims in db.items():
-            require(isinstance(dims, dict), f"{path} video {vid!r}", "expected an object keyed by dimension")
-            video = media_path(root, [vid], ("videos", "."), (".mp4",), f"{path} video {vid!r}")
-            for dim, items in dims.items():
-                require(isinstance(items, list), f"{path} video {vid!r} dim {dim!r}", "expected a list of questions")
-                for k, q in enumerate(items):
-                    where = f"{path} video {vid!r} dim {dim!r} question {k}"
-                    require(isinstance(q, dict) and isinstance(q.get("question"), str) and isinstance(q.get("answer"), str),
-                            where, "expected {question, answer} strings")
-                    options = [m.group(2) for m in map(OPTION_LINE.match, q["question"].splitlines()[1:]) if m]
-                    require(len(options) >= 2, where, "no 'A. ...' option lines in the question")
-                    require(bool(re.match(r"^[A-Z]\.", q["answer"])), where, f"answer {q['answer']!r} is not 'X. text'")
-                    fields = {"question": q["question"], "answer_text": q["answer"], "dim": dim}
-                    samples.append(Sample(f"{vid}/{dim}/{k}", q["answer"][0], fields, video=video, cluster=vid,
-                                          choices=tuple(options)))
-        return TaskData(samples, (path,))
+        for at, vid, dim, k, q in items:
+            require(isinstance(q, dict) and isinstance(q.get("question"), str) and isinstance(q.get("answer"), str),
+                    at, "expected {question, answer} strings")
+            options = [m.group(2) for m in map(OPTION_LINE.match, q["question"].splitlines()[1:]) if m]
+            require(len(options) >= 2, at, "no 'A. ...' option lines in the question")
+            require(bool(re.match(r"^[A-Z]\.", q["answer"])), at, f"answer {q['answer']!r} is not 'X. text'")
+            video = media_path(where.media, [vid], ("videos", "."), (".mp4",), at)
+            fields = {"question": q["question"], "answer_text": q["answer"], "dim": dim}
+            samples.append(Sample(f"{vid}/{dim}/{k}", q["answer"][0], fields, video=video, cluster=vid,
+                                  choices=tuple(options)))
+        return TaskData(samples, tuple(files))
 
     def parse(self, record: Record, protocol: str) -> Parsed:
         if protocol != "official":

@@ -1,7 +1,12 @@
 """Video-MME, without (``videomme``) and with (``videomme_w_subtitle``) subtitles.
 
-Layout (HF ``lmms-lab/Video-MME``): ``videomme/test-00000-of-00001.parquet``, videos
-``data/{videoID}.mp4`` (from ``videos_chunked_*.zip``), subtitles ``subtitle/{videoID}.srt``.
+Layouts, in precedence order: ``hf-parquet``, the HF snapshot (``lmms-lab/Video-MME`` or
+``lmms-eval/Video-MME``, what lmms-eval reads): ``videomme/test-00000-of-00001.parquet``;
+``vlmevalkit-tsv``, the ``Video-MME.tsv`` VLMEvalKit writes into that snapshot (its ``index`` is
+the parquet row, so ``question_id`` and ``video_id`` are derived from it: question k of video
+v is row 3(v-1)+k-1, checked on every triple). Videos ``data/{videoID}.mp4`` (lmms-eval,
+``$HF_HOME/videomme``), ``video/`` (VLMEvalKit) or ``videos/``; subtitles
+``subtitle/{videoID}.srt``, both under the media root (``--media``, else the annotation root).
 Official scoring follows the scorer the official Video-MME README links to: ``eval_your_results.py``
 in ``thanku-all/parse_answer`` at its latest commit (afd52cf): its answer-prefix list (two entries
 fused by a missing comma, then "Answer:", "Option:", "The correct answer", "The correct option"),
@@ -11,14 +16,16 @@ four prefixes; it is not the official scorer.
 """
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import re
 from pathlib import Path
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from evalkit.data import inside, media_path, read_parquet, resolve_root
+from evalkit.data import inside, media_path, read_parquet, read_tsv, require
 from evalkit.errors import DataError
+from evalkit.layouts import Layout, Located
 from evalkit.media.subtitles import lines_at, parse_srt_checked
 from evalkit.media.video import SampledVideo
 from evalkit.schema import Record
@@ -26,11 +33,15 @@ from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
 
 from .multiple_choice import MultipleChoiceTask
 
-HF_REPO = "lmms-lab/Video-MME"
+HF_REPOS = ("lmms-eval/Video-MME", "lmms-lab/Video-MME")  # lmms-eval 0.7.3 moved it to lmms-eval/
 # revision of the HF snapshot whose schema this loader reads (2,700 rows, options as lists)
 HF_REVISION = "ead1408f75b618502df9a1d8e0950166bf0a2a0b"
-PARQUET = Path("videomme") / "test-00000-of-00001.parquet"
-VIDEO_DIRS = ("data", "videos", ".")
+PARQUET = Path("videomme") / "test-00000-of-00001.parquet"  # the file of the HF snapshot
+HF_PARQUET = Layout("hf-parquet", ("videomme/test-*.parquet",), "the HF snapshot, as lmms-eval reads it")
+VLMEVALKIT_TSV = Layout("vlmevalkit-tsv", ("Video-MME.tsv",), "VLMEvalKit",
+                        lacks=("question_id and video_id (derived from the row index)",))
+TSV_COLUMNS = ("index", "video", "duration", "domain", "candidates", "sub_category", "task_type", "question", "answer")
+VIDEO_DIRS = ("data", "video", "videos", ".")
 VIDEO_SUFFIXES = (".mp4", ".MP4", ".mkv")
 COLUMNS = ("video_id", "duration", "domain", "sub_category", "videoID", "question_id",
            "task_type", "question", "options", "answer")
@@ -70,8 +81,29 @@ def extract_official(response: str) -> str:
     return m[0] if m else ""
 
 
-def validate_row(path: Path, n: int, row: Mapping[str, Any]) -> None:
-    where = f"{path} row {n} (question_id {row.get('question_id')!r})"
+def tsv_rows(path: Path) -> List[Dict[str, Any]]:
+    """VLMEvalKit's Video-MME.tsv as the parquet's rows: ``index`` i is parquet row i, so the
+    question is ``{i // 3 + 1:03d}-{i % 3 + 1}`` (checked: a video's three rows share it)."""
+    rows = []
+    for n, r in enumerate(read_tsv(path, TSV_COLUMNS, "VLMEvalKit Video-MME table")):
+        where = f"{path} row {n} (index {r.get('index')!r})"
+        try:
+            index, options = int(r["index"]), ast.literal_eval(str(r["candidates"]))
+        except (ValueError, SyntaxError):
+            raise DataError(f"{where}: 'index' must be an integer and 'candidates' a list") from None
+        rows.append({"video_id": f"{index // 3 + 1:03d}", "question_id": f"{index // 3 + 1:03d}-{index % 3 + 1}",
+                     "videoID": str(r["video"]), "options": options,
+                     **{c: str(r[c]) for c in ("duration", "domain", "sub_category", "task_type", "question", "answer")}})
+    first_of: Dict[str, str] = {}
+    for n, row in enumerate(rows):
+        first = first_of.setdefault(row["video_id"], row["videoID"])
+        require(first == row["videoID"], f"{path} row {n}",
+                f"index puts it with video {row['video_id']} ({first}) but its video is {row['videoID']}; "
+                "this table is not in Video-MME's row order: use the snapshot's parquet instead")
+    return rows
+
+
+def validate_row(where: str, row: Mapping[str, Any]) -> None:
     for col in COLUMNS:
         if col != "options" and not isinstance(row[col], str):
             raise DataError(f"{where}: field {col!r} must be a string, got {row[col]!r}")
@@ -100,26 +132,39 @@ class VideoMME(MultipleChoiceTask):
     dataset_revision = HF_REVISION
     with_subtitles: ClassVar[bool] = False
 
-    def load(self, data: Optional[str]) -> TaskData:
-        root = resolve_root(data, "videomme", HF_REPO, HF_REVISION)
-        path = root / PARQUET
+    layouts = (HF_PARQUET, VLMEVALKIT_TSV)
+    hub_repos = HF_REPOS
+    lmms_eval_cache = "videomme"
+    sample_name = "videomme"
+
+    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+        files = layout.matches(where.root)
+        rows: List[Tuple[str, int, Dict[str, Any]]] = []
+        for file in files:
+            if layout is HF_PARQUET:
+                rows += [(str(file), n, r) for n, r in enumerate(read_parquet(file, COLUMNS, "Video-MME annotations"))]
+            else:
+                rows += [(str(file), n, r) for n, r in enumerate(tsv_rows(file))]
         samples, seen = [], set()
-        for n, row in enumerate(read_parquet(path, COLUMNS, "Video-MME annotations (HF snapshot layout)")):
-            validate_row(path, n, row)
-            if row["question_id"] in seen:
-                raise DataError(f"{path} row {n}: question_id {row['question_id']!r} appears twice")
+        for name, n, row in rows:
+            where_row = f"{name} row {n} (question_id {row.get('question_id')!r})"
+            validate_row(where_row, row)
+            require(row["question_id"] not in seen, f"{name} row {n}", f"question_id {row['question_id']!r} appears twice")
             seen.add(row["question_id"])
-            fields = {c: row[c] for c in COLUMNS if c not in ("answer", "question_id", "options")}
-            assets = {}
-            if self.with_subtitles:
-                srt = inside(root, f"subtitle/{row['videoID']}.srt", f"{path} row {n}")
-                fields["subtitle_file"] = str(srt.relative_to(root)) if srt.is_file() else None
-                if srt.is_file():
-                    assets["subtitles"] = srt
-            video = media_path(root, [row["videoID"]], VIDEO_DIRS, VIDEO_SUFFIXES, f"{path} row {n}")
-            samples.append(Sample(row["question_id"], row["answer"], fields, video=video, cluster=row["video_id"],
-                                  choices=tuple(row["options"]), assets=assets))
-        return TaskData(samples, (path,))
+            samples.append(self.sample(row, where.media, where_row))
+        return TaskData(samples, tuple(files))
+
+    def sample(self, row: Mapping[str, Any], media: Path, where: str) -> Sample:
+        fields = {c: row[c] for c in COLUMNS if c not in ("answer", "question_id", "options")}
+        assets = {}
+        if self.with_subtitles:
+            srt = inside(media, f"subtitle/{row['videoID']}.srt", where)
+            fields["subtitle_file"] = str(srt.relative_to(media)) if srt.is_file() else None
+            if srt.is_file():
+                assets["subtitles"] = srt
+        video = media_path(media, [row["videoID"]], VIDEO_DIRS, VIDEO_SUFFIXES, where)
+        return Sample(row["question_id"], row["answer"], fields, video=video, cluster=row["video_id"],
+                      choices=tuple(row["options"]), assets=assets)
 
     def official_extract(self, response: str, record: Record) -> str:
         return extract_official(response)

@@ -205,7 +205,7 @@ def test_user_errors_are_one_clear_line(cli, tmp_path, jsonl):
     code, out = cli.run("--task", "videomme", "--data", "sample", "--model", "replay", "--model-args", f"responses={bad}")
     assert code == 2 and "dup.jsonl:2: id '001-1' appears twice" in out
     code, out = cli.run("--task", "videomme", "--data", tmp_path / "nowhere", "--model", "random")
-    assert code == 2 and "not a directory" in out
+    assert code == 2 and "no such file or directory" in out
     # case does not count for suggestions
     code, out = cli.run("--task", "VideoMME", "--data", "sample", "--model", "random")
     assert code == 2 and "Did you mean 'videomme'" in out

@@ -89,6 +89,7 @@ def test_test_split_submission(cli, tmp_path, jsonl):
     assert len(MLVUTest().load("sample").samples) == 2
 
 
-def test_without_a_pinned_revision_the_hf_cache_is_not_used():
-    with pytest.raises(DataError, match="no pinned revision of MLVU/MVLU is known"):
+def test_no_data_and_an_empty_hub_cache_says_what_was_searched(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(DataError, match="repos tried: MLVU/MVLU, sy1998/MLVU_dev; snapshots seen: none"):
         MLVU().load(None)

@@ -164,7 +164,7 @@ def test_unreadable_parquet(videomme_copy):
 def test_no_local_copy_says_how_to_get_it(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(DataError, match="huggingface-cli download lmms-lab/Video-MME"):
+    with pytest.raises(DataError, match="huggingface-cli download lmms-eval/Video-MME"):
         VideoMME().load(None)
 
 
