@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import contextlib
 import json
 import os
@@ -45,6 +46,12 @@ EXAMPLES: Dict[str, Tuple[str, ...]] = {
               "    --model-args preset=tiny --grid tokens_per_frame=36,64,100 \\\n"
               "    --grid max_visual_tokens=4000,8000",),
     "demo": ("evalkit demo",),
+    "import": ("evalkit import lmms-eval logs/ --task videomme -o videomme.replay.jsonl",
+               "evalkit import vlmevalkit outputs/M/M_Video-MME.xlsx --task videomme \\\n"
+               "    -o videomme.replay.jsonl"),
+    "data": ("evalkit data check --task videomme",
+             "evalkit data check --task videomme --data /data/Video-MME.tsv --media /data/videomme",
+             "evalkit data check --task egoschema,perceptiontest --data sample"),
     "tasks": ("evalkit tasks", "evalkit tasks --verbose"),
     "models": ("evalkit models",),
 }
@@ -81,12 +88,12 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
 
     config = RunConfig(
         tasks=[t for t in args.task.split(",") if t], model=args.model, model_args=args.model_args or "",
-        data=args.data, limit=args.limit, seed=args.seed, output=Path(args.output),
+        data=args.data, media=args.media, limit=args.limit, seed=args.seed, output=Path(args.output),
         run_name=args.run_name, overwrite=args.overwrite, prefetch=args.prefetch,
         decode_workers=args.decode_workers, retry_failed=args.retry_failed, decoder=args.decoder,
         frame_cache=Path(args.frame_cache) if args.frame_cache else None, frame_cache_max_gb=args.frame_cache_max_gb,
     )
-    runner = Runner(config)
+    runner = Runner(config, announce=lambda line: console.print(line, highlight=False, soft_wrap=True))
     if runner.model.untrained:
         console.print("[bold red]model has random weights (untrained): its scores are meaningless[/]")
     shows = runner.rank == 0 or "MASTER_ADDR" not in os.environ  # under torchrun: one bar, rank 0's
@@ -162,6 +169,63 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     records = rescore(task, run.records(args.task))  # parsed by the current extraction code
     for path in task.export(records, args.format, out_dir, ExportOptions(fill_unparsed=args.fill_unparsed)):
         console.print(f"wrote {path}")
+    return 0
+
+
+def cmd_data_check(args: argparse.Namespace, console: Console) -> int:
+    from .data import parse_data_arg
+    from .datacheck import check, media_files
+    from .runner import load_task_data
+
+    tasks = [t for t in args.task.split(",") if t]
+    data, media = parse_data_arg(args.data, tasks), parse_data_arg(args.media, tasks, "--media")
+    ok = True
+    for name in tasks:
+        task = TASKS.get(name)()
+        loaded = load_task_data(task, data[name], media[name])
+        with make_progress(console) as progress:
+            bar = progress.add_task(f"{name}: reading media", total=len(media_files(task, loaded)))
+            report = check(task, loaded, probe=True, workers=args.workers,
+                           advance=functools.partial(progress.advance, bar))
+        console.print(report.line(), highlight=False, soft_wrap=True)
+        if loaded.also_found:
+            console.print(f"  also present, with the same samples: {', '.join(loaded.also_found)} "
+                          f"(read: {loaded.layout}, by precedence)", highlight=False)
+        if loaded.located and loaded.located.revision:
+            console.print(f"  revision {loaded.located.revision}, annotations sha256 {loaded.fingerprint()}",
+                          highlight=False)
+        if report.duration_spread():
+            console.print(f"  durations: {report.duration_spread()}", highlight=False)
+        for path in report.missing:
+            ids = report.files[path]
+            console.print(f"  missing: {path} (needed by {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''})",
+                          highlight=False, soft_wrap=True)
+        for path, error in report.unreadable:
+            console.print(f"  unreadable: {path}: {error}", highlight=False, soft_wrap=True)
+        ok = ok and report.ok
+    return 0 if ok else 1
+
+
+def cmd_import(args: argparse.Namespace, console: Console) -> int:
+    from .data import parse_data_arg
+    from .importers import import_predictions, write_replay
+    from .runner import load_task_data
+
+    task = TASKS.get(args.task)()
+    data = load_task_data(task, parse_data_arg(args.data, [args.task])[args.task],
+                          parse_data_arg(args.media, [args.task], "--media")[args.task])
+    imported = import_predictions(args.harness, Path(args.source), task, data)
+    out = Path(args.output)
+    side = write_replay(imported, out)
+    how = f" ({imported.by_position} by position)" if imported.by_position else ""
+    console.print(f"{args.task}: {len(imported.rows)} of {len(data.samples)} samples from {imported.source}{how} "
+                  f"-> {out}", highlight=False, soft_wrap=True)
+    if side is not None:
+        shown = "; ".join(f"{u['source']}: {u['reason']}" for u in imported.unmapped[:3])
+        console.print(f"[yellow]{len(imported.unmapped)} row(s) not imported[/] (all listed in {side}): {shown}",
+                      highlight=False, soft_wrap=True)
+    console.print(f"score them: evalkit run --task {args.task} --model replay --model-args responses={out}"
+                  + (f" --data {args.data}" if args.data else ""), highlight=False, soft_wrap=True)
     return 0
 
 
@@ -359,7 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--task", required=True, help="task name(s), comma-separated (see `evalkit tasks`)")
     run.add_argument("--model", required=True, help="model adapter (see `evalkit models`)")
     run.add_argument("--model-args", default="", help="adapter arguments k=v,k2=v2 (unknown keys are errors)")
-    run.add_argument("--data", help="'sample' (bundled), a dataset dir, or task=DIR,... ; default: HF cache at the pinned revision")
+    run.add_argument("--data", help="'sample' (bundled), a dataset dir or annotation file, or task=PATH,... ; "
+                                    "default: the HF hub cache (lmms-eval's and VLMEvalKit's downloads)")
+    run.add_argument("--media", help="video/image folder when apart from the annotations: DIR or task=DIR,... "
+                                     "(default: beside the annotations, or lmms-eval's $HF_HOME/<task>)")
     run.add_argument("--limit", type=int, help="only the first N samples of each task")
     run.add_argument("--output", default="results/runs", help="root folder of run dirs (default: results/runs)")
     run.add_argument("--run-name", help="run dir name (default: model_tasks_<hash of config>)")
@@ -380,6 +447,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--retry-failed", action="store_true",
                      help="answer again the samples whose record is a failure (e.g. after fixing a video)")
     run.set_defaults(func=cmd_run)
+
+    data = add("data", "check a task's data before a run (layout, samples, every video or image)")
+    data_commands = data.add_subparsers(dest="data_command", required=True, metavar="SUBCOMMAND")
+    check = data_commands.add_parser("check", help="layout found, samples, missing/undecodable media, durations; "
+                                                   "exit 1 when a run would lack something",
+                                     epilog=examples(EXAMPLES["data"]), formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("--task", required=True, help="task name(s), comma-separated")
+    check.add_argument("--data", help="as for run: 'sample', DIR or FILE, task=PATH,... (default: the HF hub cache)")
+    check.add_argument("--media", help="video/image folder when apart from the annotations (DIR or task=DIR,...)")
+    check.add_argument("--workers", type=int, default=4, help="files read at once (default 4)")
+    check.set_defaults(func=cmd_data_check)
+
+    imp = add("import", "turn lmms-eval or VLMEvalKit predictions into a replay file with evalkit ids")
+    imp.add_argument("harness", choices=("lmms-eval", "vlmevalkit"))
+    imp.add_argument("source", help="lmms-eval: a *_samples_<task>.jsonl or the folder holding it; "
+                                    "VLMEvalKit: the <model>_<dataset>.xlsx/.tsv prediction file")
+    imp.add_argument("--task", required=True, help="the evalkit task the predictions answer")
+    imp.add_argument("--data", help="the task's data, as for run (rows are mapped to its sample ids)")
+    imp.add_argument("--media", help="as for run (not read; accepted so the same data is found)")
+    imp.add_argument("-o", "--output", required=True, help="the replay JSONL to write ({id, response} lines)")
+    imp.set_defaults(func=cmd_import)
 
     score = add("score", "(re)score a run from its saved responses")
     score.add_argument("run", help="run dir")

@@ -21,11 +21,12 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, Union, cast
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union, cast
 
 from . import __version__
 from .chat_api import redact_url
 from .data import parse_data_arg
+from .datacheck import check
 from .errors import ConfigError, DataError, SampleError
 from .media.frame_cache import ENV_DIR, FrameCache, read_cached
 from .media.images import LoadedImages, load_images
@@ -219,7 +220,8 @@ class SharedVideos:
 
 
 class Runner:
-    def __init__(self, config: RunConfig):
+    def __init__(self, config: RunConfig, announce: Optional[Callable[[str], None]] = None):
+        """``announce`` gets a line per task saying what data was found, before the model is built."""
         self.config = config
         self.rank, self.world = distributed_rank()
         model_cls = MODELS.get(config.model)
@@ -229,6 +231,9 @@ class Runner:
         # load and validate every task's data before the model (possibly minutes) is built
         self.loaded = {n: load_task_data(t, self.data[n], media[n]) for n, t in self.tasks.items()}
         self.samples = {n: d.samples[:config.limit] if config.limit else d.samples for n, d in self.loaded.items()}
+        if announce is not None and self.rank == 0:
+            for n, t in self.tasks.items():
+                announce(check(t, self.loaded[n]).line())
         self.model: ModelAdapter = model_cls.from_cli(config.model_args, seed=config.seed)
         self.spec = self.model.sampling()  # what the media stage applies to every sample
         if self.spec is not None:

@@ -175,6 +175,26 @@ class Task(ABC):
         """The samples of ``layout`` under ``where`` (tasks with layouts implement this)."""
         raise NotImplementedError(f"{self.name} reads no layouts")
 
+    # Predictions of other harnesses (``evalkit import``): the harness's name for this task, the
+    # keys a sample is known by, and the key of a harness's prediction row; where a row carries
+    # no usable key, its position maps it, when the data was read in a layout of the same order.
+    lmms_eval_task: ClassVar[Optional[str]] = None
+    vlmevalkit_dataset: ClassVar[Optional[str]] = None
+    positional: ClassVar[Mapping[str, Tuple[str, ...]]] = {}  # harness -> layouts in its row order
+
+    def sample_keys(self, sample: Sample) -> List[Tuple[Any, ...]]:
+        """Keys under which other harnesses' rows name ``sample`` (default: its id)."""
+        return [("id", sample.id)]
+
+    def lmms_eval_key(self, line: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        """The key of an lmms-eval ``*_samples_<task>.jsonl`` line (its metric dicts hold the
+        upstream ids; ``doc`` is not logged), or None."""
+        return None
+
+    def vlmevalkit_key(self, row: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        """The key of a VLMEvalKit prediction row (the dataset table's columns), or None."""
+        return None
+
     @abstractmethod
     def build_request(self, sample: Sample, media: Any) -> Request:
         """The prompt for ``sample``; ``media`` is what the model will see: a SampledVideo for

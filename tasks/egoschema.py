@@ -15,7 +15,7 @@ import csv
 import json
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, read_parquet, require
 from evalkit.errors import ConfigError
@@ -94,6 +94,12 @@ class EgoSchema(MultipleChoiceTask):
     hub_repos = HF_REPOS
     lmms_eval_cache = "egoschema"
     sample_name = "egoschema"
+    lmms_eval_task: ClassVar[Optional[str]] = "egoschema"
+    positional: ClassVar[Mapping[str, Tuple[str, ...]]] = {"lmms-eval": ("hf-parquet",)}
+
+    def lmms_eval_key(self, line: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        submission = line.get("submission")  # {video_idx (the q_uid): answer index}
+        return ("id", str(next(iter(submission)))) if isinstance(submission, dict) and len(submission) == 1 else None
 
     def read_layout(self, layout: Layout, where: Located) -> TaskData:
         if layout.name == OFFICIAL.name:
@@ -158,4 +164,5 @@ class EgoSchemaSubset(EgoSchema):
     name = "egoschema_subset"
     description = "EgoSchema 500-question public subset"
     subset_only = True
+    lmms_eval_task = "egoschema_subset"
     layouts = (OFFICIAL, Layout(HF_PARQUET.name, ("Subset/test-*.parquet",), HF_PARQUET.written_by))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, read_parquet, require
 from evalkit.layouts import Layout, Located
@@ -114,6 +114,18 @@ class MLVU(MultipleChoiceTask):
     hub_repos: ClassVar[Tuple[str, ...]] = ("MLVU/MVLU", "sy1998/MLVU_dev")
     lmms_eval_cache = "mlvu"
     sample_name = "mlvu"
+    lmms_eval_task: ClassVar[Optional[str]] = "mlvu_dev"  # its logs hold no id: rows map by position
+    vlmevalkit_dataset: ClassVar[Optional[str]] = "MLVU_MCQ"
+    positional: ClassVar[Mapping[str, Tuple[str, ...]]] = {"lmms-eval": ("hf-parquet",), "vlmevalkit": ("hf-json",)}
+
+    def sample_keys(self, sample: Sample) -> List[Tuple[Any, ...]]:
+        f = sample.fields
+        return [("id", sample.id), ("type+video+question", f["question_type"], f["video"], f["question"])]
+
+    def vlmevalkit_key(self, row: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        if not all(k in row for k in ("task_type", "video", "question")):
+            return None
+        return ("type+video+question", str(row["task_type"]), str(row["video"]), str(row["question"]))
 
     def read_layout(self, layout: Layout, where: Located) -> TaskData:
         if layout.name == HF_PARQUET.name:
@@ -158,6 +170,15 @@ class MLVUTest(MLVU):
     official_ref = OfficialRef(MLVU_REPO, "evaluation_test/test_bench.py", MLVU_COMMIT)
     layouts = (TEST_JSON,)
     hub_repos = ("MLVU/MVLU",)
+    lmms_eval_task = "mlvu_test"
+    vlmevalkit_dataset = None
+    positional = {"lmms-eval": ("hf-json",)}
+
+    def sample_keys(self, sample: Sample) -> List[Tuple[Any, ...]]:
+        return [("id", sample.id)]
+
+    def vlmevalkit_key(self, row: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        return None
 
     def read_layout(self, layout: Layout, where: Located) -> TaskData:
         path = layout.matches(where.root)[0]

@@ -169,5 +169,11 @@ class ActivityNetQA(OpenEndedQA):
     description = "ActivityNet-QA open-ended (8,000 QA / 800 videos), GPT-judged"
     hub_repos = ("lmms-eval/ActivityNetQA", "lmms-lab/ActivityNetQA")
     lmms_eval_cache = "activitynetqa"
+    lmms_eval_task = "activitynetqa"
+    positional = {"lmms-eval": ("hf-parquet",)}
+
+    def lmms_eval_key(self, line: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        metric = line.get("gpt_eval_score")
+        return ("id", str(metric["question_id"])) if isinstance(metric, dict) and "question_id" in metric else None
     video_prefixes = ("v_", "")
     video_dirs = ("all_test", "videos", ".")  # lmms-eval unzips into $HF_HOME/activitynetqa/all_test

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, read_parquet, require
 from evalkit.layouts import Layout, Located
@@ -94,6 +94,17 @@ class PerceptionTest(MultipleChoiceTask):
     hub_repos = HF_REPOS
     lmms_eval_cache = "perceptiontest_val"
     sample_name = "perceptiontest"
+    lmms_eval_task = "perceptiontest_val_mc"
+    positional = {"lmms-eval": ("hf-parquet",)}
+
+    def sample_keys(self, sample: Sample) -> List[Tuple[Any, ...]]:
+        return [("id", sample.id), ("video+question", sample.fields["video_id"], sample.fields["question"])]
+
+    def lmms_eval_key(self, line: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        metric = line.get("accuracy")
+        if not isinstance(metric, dict) or "video_name" not in metric or "question" not in metric:
+            return None
+        return ("video+question", str(metric["video_name"]), str(metric["question"]))
 
     def read_layout(self, layout: Layout, where: Located) -> TaskData:
         files = layout.matches(where.root)

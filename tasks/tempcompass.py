@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, read_parquet, require
 from evalkit.layouts import Layout, Located
@@ -135,6 +135,27 @@ class TempCompass(MultipleChoiceTask):
     hub_repos = HF_REPOS
     lmms_eval_cache = "tempcompass"
     sample_name = "tempcompass"
+    lmms_eval_task = "tempcompass_multi_choice"
+    vlmevalkit_dataset = "TempCompass_MCQ"
+    positional = {"lmms-eval": ("hf-parquet",)}
+
+    def sample_keys(self, sample: Sample) -> List[Tuple[Any, ...]]:
+        vid, dim, question = sample.cluster, sample.fields["dim"], sample.fields["question"]
+        return [("id", sample.id), ("video+dim+question", vid, dim, question),
+                ("video+dim+first line", vid, dim, question.split("\n")[0])]
+
+    def lmms_eval_key(self, line: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        metric = line.get("avg_accuracy")
+        if not isinstance(metric, dict) or not all(k in metric for k in ("video_id", "dim", "question")):
+            return None
+        return ("video+dim+question", str(metric["video_id"]), str(metric["dim"]), str(metric["question"]))
+
+    def vlmevalkit_key(self, row: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        """TempCompass_MCQ rows (VLMEvalKit keeps the question's first line; its caption-matching
+        rows are another task and match nothing here)."""
+        if row.get("task_type", "multi-choice") != "multi-choice" or not all(k in row for k in ("video", "dim", "question")):
+            return None
+        return ("video+dim+first line", str(row["video"]), str(row["dim"]), str(row["question"]))
 
     def read_layout(self, layout: Layout, where: Located) -> TaskData:
         files = layout.matches(where.root)

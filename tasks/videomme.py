@@ -136,6 +136,20 @@ class VideoMME(MultipleChoiceTask):
     hub_repos = HF_REPOS
     lmms_eval_cache = "videomme"
     sample_name = "videomme"
+    lmms_eval_task = "videomme"
+    vlmevalkit_dataset = "Video-MME"
+    positional = {"lmms-eval": ("hf-parquet",), "vlmevalkit": ("hf-parquet", "vlmevalkit-tsv")}
+
+    def sample_keys(self, sample: Sample) -> List[Tuple[Any, ...]]:
+        return [("id", sample.id), ("video+question", sample.fields["videoID"], sample.fields["question"])]
+
+    def lmms_eval_key(self, line: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        metric = line.get("videomme_perception_score")
+        return ("id", str(metric["question_id"])) if isinstance(metric, dict) and "question_id" in metric else None
+
+    def vlmevalkit_key(self, row: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        return ("video+question", str(row["video"]), str(row["question"])) if "video" in row and "question" in row \
+            else None
 
     def read_layout(self, layout: Layout, where: Located) -> TaskData:
         files = layout.matches(where.root)
@@ -225,3 +239,4 @@ class VideoMMEWithSubtitles(VideoMME):
     name = "videomme_w_subtitle"
     description = "Video-MME with the subtitle lines at the sampled frames' times"
     with_subtitles = True
+    lmms_eval_task = "videomme_w_subtitle"

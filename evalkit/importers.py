@@ -1,0 +1,156 @@
+"""``evalkit import``: another harness's predictions as an evalkit replay file.
+
+lmms-eval logs ``<output>/<model>/<date>_samples_<task>.jsonl``: one line per document with
+``doc_id``, ``filtered_resps`` (the response; a one-element list is unwrapped), ``resps`` (dropped
+when equal), ``target``, ``input`` and one dict per metric, which holds the upstream ids (``doc``
+itself is not logged). VLMEvalKit writes ``<model>_<dataset>.xlsx`` (or ``.tsv``): the dataset
+table's columns, its ``index``, and ``prediction``. Each row is mapped to an evalkit sample id
+through the task's keys (``Task.sample_keys`` / ``lmms_eval_key`` / ``vlmevalkit_key``), or by
+its position where the task's data was read in the layout the harness numbers rows by. Rows that
+cannot be mapped are listed (and written beside the output), never dropped silently.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+
+from .errors import ConfigError, DataError
+from .task import Task, TaskData
+
+HARNESSES = ("lmms-eval", "vlmevalkit")
+
+
+@dataclass
+class Imported:
+    rows: List[Dict[str, Any]] = field(default_factory=list)  # {"id", "response"} in dataset order
+    unmapped: List[Dict[str, Any]] = field(default_factory=list)  # {"source", "reason"}
+    by_position: int = 0  # rows mapped by their position rather than a key
+    source: Optional[Path] = None
+
+
+def lmms_eval_file(path: Path, task: Task) -> Path:
+    """``path`` itself, or the one ``*_samples_<lmms task>.jsonl`` under it."""
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        raise ConfigError(f"{path}: no such file or directory")
+    if task.lmms_eval_task is None:
+        raise ConfigError(f"{task.name} has no lmms-eval counterpart; name the samples file itself")
+    found = sorted(path.rglob(f"*_samples_{task.lmms_eval_task}.jsonl"))
+    if not found:
+        raise ConfigError(f"no *_samples_{task.lmms_eval_task}.jsonl under {path} (lmms-eval writes one per task "
+                          "with --log_samples)")
+    if len(found) > 1:
+        raise ConfigError(f"{len(found)} lmms-eval sample logs for {task.lmms_eval_task} under {path}: "
+                          + ", ".join(str(f) for f in found) + "; name the one to import")
+    return found[0]
+
+
+def lmms_eval_rows(path: Path) -> Iterator[Tuple[str, Mapping[str, Any]]]:
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}:{n}: not a JSON line ({exc}); is it an lmms-eval samples log?") from None
+            if not isinstance(row, dict) or "doc_id" not in row or "filtered_resps" not in row:
+                raise DataError(f"{path}:{n}: no doc_id/filtered_resps; not an lmms-eval samples log line")
+            yield f"{path}:{n}", row
+
+
+def lmms_eval_response(row: Mapping[str, Any]) -> Optional[str]:
+    """The filtered response (unwrapping the one-element lists lmms-eval leaves)."""
+    value: Any = row["filtered_resps"]
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if value is None or isinstance(value, str):
+        return value
+    raise DataError(f"doc_id {row.get('doc_id')}: filtered_resps {value!r} is not one text response")
+
+
+def vlmevalkit_rows(path: Path) -> Iterator[Tuple[str, Mapping[str, Any]]]:
+    import pandas as pd
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            table = pd.read_excel(path)
+        elif path.suffix.lower() == ".json":
+            table = pd.read_json(path)
+        else:
+            table = pd.read_csv(path, sep="\t")
+    except Exception as exc:  # pandas/openpyxl raise many types
+        raise DataError(f"{path}: not a readable prediction table ({exc})") from None
+    for col in ("index", "prediction"):
+        if col not in table.columns:
+            raise DataError(f"{path}: no {col!r} column; VLMEvalKit prediction files have index and prediction")
+    for n, row in enumerate(table.to_dict("records"), 2):  # row 1 is the header
+        yield f"{path} row {n}", row
+
+
+def vlmevalkit_response(row: Mapping[str, Any]) -> Optional[str]:
+    value = row["prediction"]
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value)
+
+
+def import_predictions(harness: str, path: Path, task: Task, data: TaskData) -> Imported:
+    """Map every prediction row of ``harness`` at ``path`` to a sample of ``data``."""
+    if harness not in HARNESSES:
+        raise ConfigError(f"unknown harness {harness!r}: use one of {', '.join(HARNESSES)}")
+    keys: Dict[Tuple[Any, ...], Optional[str]] = {}
+    for s in data.samples:
+        for known in task.sample_keys(s):
+            if known in keys:  # a key two samples share identifies neither
+                keys[known] = None
+            else:
+                keys[known] = s.id
+    by_position = data.layout in task.positional.get(harness, ())
+    out = Imported()
+    got: Dict[str, Optional[str]] = {}
+    rows: Iterator[Tuple[str, Mapping[str, Any], Optional[Tuple[Any, ...]], Any, Callable[..., Optional[str]]]]
+    if harness == "lmms-eval":
+        out.source = lmms_eval_file(path, task)
+        rows = ((where, row, task.lmms_eval_key(row), row["doc_id"], lmms_eval_response) for where, row in
+                lmms_eval_rows(out.source))
+    else:
+        out.source = path
+        rows = ((where, row, task.vlmevalkit_key(row), row["index"], vlmevalkit_response) for where, row in
+                vlmevalkit_rows(path))
+    for where, row, key, position, response in rows:
+        sid = keys.get(key) if key is not None else None
+        if sid is None and by_position and isinstance(position, (int, float)) and 0 <= int(position) < len(data.samples):
+            sid = data.samples[int(position)].id
+            out.by_position += 1
+        if sid is None:
+            reason = (f"key {key!r} names no sample of {task.name}" if key is not None and key not in keys else
+                      f"key {key!r} is shared by several samples" if key is not None else
+                      f"no key, and positions map rows only when the data is read in layout "
+                      f"{' or '.join(task.positional.get(harness, ())) or '(none)'} (it was read in {data.layout})")
+            out.unmapped.append({"source": where, "reason": reason})
+            continue
+        if sid in got:
+            out.unmapped.append({"source": where, "reason": f"a second prediction for {sid}"})
+            continue
+        got[sid] = response(row)
+    out.rows = [{"id": s.id, "response": got[s.id]} for s in data.samples if s.id in got]
+    return out
+
+
+def write_replay(imported: Imported, out: Path) -> Optional[Path]:
+    """The replay file, and beside it ``<out>.unmapped.jsonl`` when rows were left out."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in imported.rows), encoding="utf-8")
+    side = out.with_name(out.name + ".unmapped.jsonl")
+    if not imported.unmapped:
+        side.unlink(missing_ok=True)
+        return None
+    side.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in imported.unmapped), encoding="utf-8")
+    return side
