@@ -50,7 +50,8 @@ EXAMPLES: Dict[str, Tuple[str, ...]] = {
                "evalkit import vlmevalkit outputs/M/M_Video-MME.xlsx --task videomme \\\n"
                "    -o videomme.replay.jsonl"),
     "data": ("evalkit data check --task videomme",
-             "evalkit data check --task videomme --data /data/Video-MME.tsv --media /data/videomme",
+             "evalkit data check --task videomme --data /data/Video-MME.tsv \\\n"
+             "    --media /data/videomme",
              "evalkit data check --task egoschema,perceptiontest --data sample"),
     "tasks": ("evalkit tasks", "evalkit tasks --verbose"),
     "models": ("evalkit models",),

@@ -77,6 +77,50 @@ def isolated_cache(tmp_path_factory):
         os.environ["EVALKIT_CACHE"] = old
 
 
+@pytest.fixture(autouse=True)
+def isolated_hf_home(tmp_path_factory, monkeypatch):
+    """No test reads the machine's own HF cache: HF_HOME is an empty folder unless a test fills it."""
+    monkeypatch.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf-home")))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.delenv("HUGGINGFACE_HUB_CACHE", raising=False)
+
+
+def hub_snapshot(hf_home: Path, repo: str, revision: str, files: dict) -> Path:
+    """A dataset snapshot in the hub cache's own structure (blobs, refs, snapshot symlinks):
+    ``files`` maps a path in the repo to the local file whose bytes it holds."""
+    repo_dir = hf_home / "hub" / f"datasets--{repo.replace('/', '--')}"
+    snap = repo_dir / "snapshots" / revision
+    (repo_dir / "refs").mkdir(parents=True, exist_ok=True)
+    (repo_dir / "refs" / "main").write_text(revision)
+    for rel, src in files.items():
+        data = Path(src).read_bytes()
+        import hashlib
+
+        blob = repo_dir / "blobs" / hashlib.sha256(data).hexdigest()
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        blob.write_bytes(data)
+        link = snap / rel
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(blob)
+    return snap
+
+
+@pytest.fixture
+def same_as():
+    """Assert that ``loaded`` has the ids, targets, options and prompts of ``native``."""
+
+    def check(task, loaded, native) -> None:
+        assert [s.id for s in loaded.samples] == [s.id for s in native.samples]
+        assert [s.target for s in loaded.samples] == [s.target for s in native.samples]
+        assert [s.choices for s in loaded.samples] == [s.choices for s in native.samples]
+        assert [s.cluster for s in loaded.samples] == [s.cluster for s in native.samples]
+        prompts = [[task.build_request(s, None).text for s in d.samples] for d in (loaded, native)]
+        assert prompts[0] == prompts[1]
+        assert all((s.video is None or s.video.is_file()) and all(p.is_file() for p in s.images) for s in loaded.samples)
+
+    return check
+
+
 @pytest.fixture
 def videomme_targets() -> dict:
     """The sample's gold letters: a replay of these is 100% right."""

@@ -77,3 +77,39 @@ def test_bad_answer_value_is_named(tmp_path):
     (root / "subset_answers.json").write_text(json.dumps({"x": 7}))
     with pytest.raises(DataError, match=r"subset_answers.json q_uid 'x': answer must be an integer 0-4"):
         EgoSchema().load(str(root))
+
+
+def lmms_eval_copy(root, answers_as=int):
+    """EgoSchema as the HF snapshot lmms-eval reads holds it: GENERATION (every question, no
+    answers) and Subset (the answered ones), options as "A. text"."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evalkit.data import samples_root
+
+    src = samples_root() / "egoschema"
+    questions = json.loads((src / "questions.json").read_text())
+    answers = json.loads((src / "subset_answers.json").read_text())
+    rows = [{"video_idx": q["q_uid"], "question_idx": n, "question": q["question"],
+             "option": [f"{'ABCDE'[k]}. {q[f'option {k}']}" for k in range(5)], "answer": None}
+            for n, q in enumerate(questions)]
+    for config, chosen in (("GENERATION", rows), ("Subset", [r for r in rows if r["video_idx"] in answers])):
+        (root / config).mkdir(parents=True)
+        table = [{**r, "answer": None if config == "GENERATION" else answers_as(answers[r["video_idx"]])} for r in chosen]
+        schema = pa.schema([("video_idx", pa.string()), ("question_idx", pa.int64()), ("question", pa.string()),
+                            ("option", pa.list_(pa.string())), ("answer", pa.string() if answers_as is str else pa.int64())])
+        pq.write_table(pa.Table.from_pylist(table, schema=schema), root / config / "test-00000-of-00001.parquet")
+    shutil.copytree(src / "videos", root / "media" / "videos")  # lmms-eval: $HF_HOME/egoschema/videos
+    return root
+
+
+@pytest.mark.parametrize("answers_as", [int, str])
+@pytest.mark.parametrize("task_cls", [EgoSchema, EgoSchemaSubset])
+def test_the_lmms_eval_parquets_load_to_the_release_samples(tmp_path, same_as, answers_as, task_cls):
+    root = lmms_eval_copy(tmp_path, answers_as)
+    task = task_cls()
+    loaded = task.load(str(root), media=str(root / "media"))
+    assert loaded.layout == "hf-parquet"
+    same_as(task, loaded, task.load("sample"))

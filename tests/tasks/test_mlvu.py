@@ -93,3 +93,57 @@ def test_no_data_and_an_empty_hub_cache_says_what_was_searched(monkeypatch, tmp_
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     with pytest.raises(DataError, match="repos tried: MLVU/MVLU, sy1998/MLVU_dev; snapshots seen: none"):
         MLVU().load(None)
+
+
+def sample_records():
+    from evalkit.data import samples_root
+    from evalkit.tasks.mlvu import DEV_FILES
+
+    root = samples_root() / "mlvu"
+    return root, {stem: json.loads((root / "json" / f"{stem}.json").read_text()) for stem in DEV_FILES}
+
+
+def test_the_authors_github_layout_loads_to_the_same_samples(tmp_path, same_as):
+    root, records = sample_records()
+    for stem, rows in records.items():
+        (tmp_path / "data").mkdir(exist_ok=True)
+        (tmp_path / "data" / f"{stem}.json").write_text(json.dumps(rows))
+    task = MLVU()
+    loaded = task.load(str(tmp_path), media=str(root))  # the repo has no videos: they come from --media
+    assert loaded.layout == "github-json"
+    same_as(task, loaded, task.load("sample"))
+
+
+def test_the_lmms_eval_parquet_loads_to_the_same_samples(tmp_path, same_as):
+    """sy1998/MLVU_dev: options as "(A) text" lines inside the question, a letter answer, no
+    durations; lmms-eval's videos sit flat in $HF_HOME/mlvu."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evalkit.scoring.choice import letters
+
+    root, records = sample_records()
+    rows = []
+    for stem, recs in records.items():
+        for rec in recs:
+            opts = "\n".join(f"({k}) {c}" for k, c in zip(letters(len(rec["candidates"])), rec["candidates"]))
+            gold = official_gold(rec["candidates"], rec["answer"])
+            rows.append({"video_name": rec["video"], "question": f"{rec['question']}\n{opts}",
+                         "answer": gold if gold != "@" else "A", "task_type": stem.split("_", 1)[1]})
+            if gold == "@":  # an answer matching no candidate cannot be written as a letter
+                rows.pop()
+    (tmp_path / "mlvu").mkdir()
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "mlvu" / "test-00000-of-00001.parquet")
+    videos = tmp_path / "lmms-eval-videos"
+    for clip in (root / "video").rglob("*.mp4"):
+        videos.mkdir(exist_ok=True)
+        shutil.copy(clip, videos / clip.name)
+    task = MLVU()
+    loaded = task.load(str(tmp_path), media=str(videos))
+    native = task.load("sample")
+    assert loaded.layout == "hf-parquet" and loaded.lacks == ("duration",)
+    kept = {s.id for s in loaded.samples}
+    native = type(native)([s for s in native.samples if s.fields["gold_in_candidates"] and s.id in kept])
+    same_as(task, loaded, native)

@@ -36,3 +36,20 @@ def test_question_without_answer_is_named(tmp_path):
     (root / "test_a.json").write_text(json.dumps(answers))
     with pytest.raises(DataError, match=r"test_q.json record 0: question_id 'msvd_qa_0_0' has no answer in test_a.json"):
         MSVDQA().load(str(root))
+
+
+def test_the_lmms_eval_activitynet_copy_loads_to_the_same_samples(tmp_path, same_as):
+    """data/test-*.parquet from the hub cache, videos unzipped into $HF_HOME/activitynetqa/all_test."""
+    src = samples_root() / "activitynet_qa"
+    questions = json.loads((src / "test_q.json").read_text())
+    answers = {a["question_id"]: a for a in json.loads((src / "test_a.json").read_text())}
+    rows = [{"video_name": q["video_name"], "question_id": q["question_id"], "question": q["question"],
+             "answer": answers[q["question_id"]]["answer"], "type": answers[q["question_id"]].get("type")}
+            for q in questions]
+    (tmp_path / "data").mkdir()
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "data" / "test-00000-of-00001.parquet")
+    shutil.copytree(src / "videos", tmp_path / "activitynetqa" / "all_test")
+    task = ActivityNetQA()
+    loaded = task.load(str(tmp_path), media=str(tmp_path / "activitynetqa"))
+    assert loaded.layout == "hf-parquet"
+    same_as(task, loaded, task.load("sample"))

@@ -56,3 +56,28 @@ def test_unknown_tag_is_refused(tmp_path):
         {"id": 0, "question": "q", "options": ["a", "b", "c"], "answer_id": 1, "reasoning": "descriptive", "tag": ["telepathy"]}]}}))
     with pytest.raises(DataError, match=r"video 'video_1' question 0: unknown tag\(s\) \['telepathy'\]"):
         PerceptionTest().load(str(root))
+
+
+def test_the_lmms_eval_parquet_loads_to_the_release_samples(tmp_path, same_as):
+    """config mc_question_val as lmms-eval reads it: one row per question, ids as strings."""
+    import json
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evalkit.data import samples_root
+
+    src = samples_root() / "perceptiontest"
+    db = json.loads((src / "mc_question_valid.json").read_text())
+    rows = [{"video_name": vid, "question": q["question"], "question_id": str(q["id"]), "options": q["options"],
+             "answer_id": str(q["answer_id"]), "area": q["area"], "reasoning": q["reasoning"], "tag": q["tag"]}
+            for vid, item in db.items() for q in item["mc_question"]]
+    (tmp_path / "mc_question_val").mkdir()
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "mc_question_val" / "validation-00000-of-00001.parquet")
+    shutil.copytree(src / "videos", tmp_path / "perceptiontest_val" / "videos")
+    task = PerceptionTest()
+    loaded = task.load(str(tmp_path), media=str(tmp_path / "perceptiontest_val"))
+    assert loaded.layout == "hf-parquet"
+    same_as(task, loaded, task.load("sample"))
+    assert [s.fields for s in loaded.samples] == [s.fields for s in task.load("sample").samples]

@@ -71,3 +71,35 @@ def test_optional_llm_fallback_rates_unmatched_replies(cli, tmp_path, jsonl, mon
     assert res["n_unparsed"] == 3  # judged replies are not rule-matched, as upstream's match_success says
     assert res["judge_model"] == "gpt-3.5-turbo-1106"
     assert res["extraction"].endswith("+ LLM fallback (gpt-3.5-turbo-1106)") and "off" not in res["extraction"]
+
+
+def tempcompass_rows():
+    import json
+
+    from evalkit.data import samples_root
+
+    db = json.loads((samples_root() / "tempcompass" / "questions" / "multi-choice.json").read_text())
+    return [{"video_id": vid, "question": q["question"], "answer": q["answer"], "dim": dim}
+            for vid, dims in db.items() for dim, qs in dims.items() for q in qs]
+
+
+@pytest.mark.parametrize("layout", ["hf-parquet", "vlmevalkit-json"])
+def test_the_hf_and_vlmevalkit_copies_load_to_the_release_samples(tmp_path, same_as, layout):
+    import json
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evalkit.data import samples_root
+
+    if layout == "hf-parquet":  # config multi-choice, as lmms-eval reads it
+        (tmp_path / "multi-choice").mkdir()
+        pq.write_table(pa.Table.from_pylist(tempcompass_rows()), tmp_path / "multi-choice" / "test-00000-of-00001.parquet")
+    else:  # VLMEvalKit's to_json(orient="records") of that parquet, in the snapshot
+        (tmp_path / "multi-choice.json").write_text(json.dumps(tempcompass_rows()))
+    shutil.copytree(samples_root() / "tempcompass" / "videos", tmp_path / "videos")
+    task = TempCompass()
+    loaded = task.load(str(tmp_path))
+    assert loaded.layout == layout
+    same_as(task, loaded, task.load("sample"))
