@@ -50,7 +50,7 @@ class Located:
 
     root: Path  # annotation root
     media: Path  # where media paths are resolved
-    how: str  # "--data", "sample", "hub cache"
+    how: str  # "--data", "sample", "hub cache", "LMUData"
     repo: Optional[str] = None
     revision: Optional[str] = None
     file: Optional[Path] = None  # --data named one annotation file: only layouts holding it
@@ -63,6 +63,11 @@ class Located:
 
 def hf_home() -> Path:
     return Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")).expanduser()
+
+
+def lmudata_root() -> Path:
+    """Where VLMEvalKit keeps image benchmarks' tables: $LMUData, else ~/LMUData."""
+    return Path(os.environ.get("LMUData") or Path.home() / "LMUData").expanduser()
 
 
 def hub_cache() -> Path:
@@ -125,6 +130,10 @@ def locate(task: "Task", data: Optional[str], media: Optional[str]) -> Located:
             found = media_path or (videos if videos is not None and videos.is_dir() else None)
             return Located(snap.path, found or snap.path, "hub cache", snap.repo, snap.revision,
                            media_given=found is not None)
+    lmudata = lmudata_root()
+    if task.lmudata_file and (lmudata / task.lmudata_file).is_file():
+        return Located(lmudata, media_path or lmudata, "LMUData", file=lmudata / task.lmudata_file,
+                       media_given=media_path is not None)
     seen = ", ".join(f"{s.repo}@{s.revision[:8]}" for s in snapshots) or "none"
     fetch = (f" Download it once with `huggingface-cli download {task.hub_repos[0]} --repo-type dataset` "
              f"(and unzip its videos into {hf_home() / (task.lmms_eval_cache or task.name)}, as lmms-eval does), or"

@@ -162,6 +162,7 @@ class Task(ABC):
     layouts: ClassVar[Tuple[Layout, ...]] = ()
     hub_repos: ClassVar[Tuple[str, ...]] = ()
     lmms_eval_cache: ClassVar[Optional[str]] = None
+    lmudata_file: ClassVar[Optional[str]] = None  # VLMEvalKit's table of an image benchmark in ~/LMUData
     sample_name: ClassVar[str] = ""
 
     def load(self, data: Optional[str], media: Optional[str] = None) -> TaskData:

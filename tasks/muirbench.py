@@ -1,20 +1,27 @@
 """MuirBench (``muirbench``): 2,600 multi-image multiple-choice questions.
 
-Layout (HF ``MUIRBENCH/MUIRBENCH``): ``data/test-*.parquet`` with ``idx, task, image_relation,
-image_type, question, options, answer, image_list, counterpart_idx``; images are embedded and
-are written once to the evalkit cache. The prompt is the authors' ``create_prompt`` with images
+Layouts: ``hf-parquet`` (HF ``MUIRBENCH/MUIRBENCH``): ``data/test-*.parquet`` with ``idx, task,
+image_relation, image_type, question, options, answer, image_list, counterpart_idx``;
+``vlmevalkit-tsv``: VLMEvalKit's ``MUIRBench.tsv`` (in ``$LMUData`` or ``~/LMUData``, found there
+without ``--data``), which has no counterpart ids, so no pair accuracy. Images are embedded in
+both and are written once to the evalkit cache. The prompt is the authors' ``create_prompt`` with images
 where the ``<image>`` placeholders are. Official parsing is the authors' MMMU-style
 ``parse_multi_choice_response`` minus its random fill: a reply it cannot read is counted
 unparsed (wrong) instead of being given a random letter seeded at import.
 """
 from __future__ import annotations
 
+import ast
+import base64
+import binascii
+import string
 from pathlib import Path
-from typing import Any, List, Mapping, Sequence, Set, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
-from evalkit.data import cache_dir, read_parquet, require
+from evalkit.data import cache_dir, read_parquet, read_tsv, require
+from evalkit.errors import DataError
 from evalkit.layouts import Layout, Located
 from evalkit.scoring.choice import letters
 from evalkit.schema import ProtocolResult, Record
@@ -26,9 +33,34 @@ from .multiple_choice import MultipleChoiceTask
 HF_REPO = "MUIRBENCH/MUIRBENCH"
 HF_REVISION = None  # no commit of the HF copy is pinned: the revision found is recorded
 HF_PARQUET = Layout("hf-parquet", ("data/test-*.parquet",), "the HF snapshot (images embedded)")
+VLMEVALKIT_TSV = Layout("vlmevalkit-tsv", ("MUIRBench.tsv",), "VLMEvalKit (~/LMUData, images as base64)",
+                        lacks=("counterpart_idx (no pair accuracy)",))
+TSV_COLUMNS = ("index", "question", "answer", "image")
 COLUMNS = ("idx", "task", "image_relation", "question", "options", "answer", "image_list")
 IMAGE = "<image>"
 HINT = "Hint: Please provide the correct option letter, such as A, B, C, D, directly."
+
+
+def tsv_rows(path: Path) -> List[Dict[str, Any]]:
+    """VLMEvalKit's MUIRBench.tsv as the parquet's rows: ``index`` is MuirBench's ``idx``, the
+    options are the non-empty ``A``..``Z`` columns, ``image`` one base64 image or a list of them;
+    the task and image relation come from ``task``/``image_relation`` (or VLMEvalKit's
+    ``category``/``l2-category``) when the table has them."""
+    rows = []
+    for n, r in enumerate(read_tsv(path, TSV_COLUMNS, "VLMEvalKit MUIRBench table")):
+        where = f"{path} row {n + 2} (index {r.get('index')!r})"
+        cell = str(r["image"]).strip()
+        try:
+            images = ast.literal_eval(cell) if cell.startswith("[") else [cell]
+            decoded = [base64.b64decode(b, validate=True) for b in images]
+        except (ValueError, SyntaxError, binascii.Error):
+            raise DataError(f"{where}: 'image' is neither base64 nor a list of base64 images") from None
+        rows.append({
+            "idx": str(r["index"]), "question": r["question"], "answer": r["answer"],
+            "options": [r[c] for c in string.ascii_uppercase if str(r.get(c, "")).strip()],
+            "task": r.get("task") or r.get("category") or "", "image_relation": r.get("image_relation")
+            or r.get("l2-category") or "", "image_list": [{"bytes": b, "path": ""} for b in decoded]})
+    return rows
 
 
 def official_parse(response: str, choices: Sequence[str], index2ans: Mapping[str, str]) -> str:
@@ -75,19 +107,25 @@ class MuirBench(MultipleChoiceTask):
     breakdown_keys = ("task", "image_relation", "answerability")
     dataset_revision = HF_REVISION
 
-    layouts = (HF_PARQUET,)
+    layouts = (HF_PARQUET, VLMEVALKIT_TSV)
     hub_repos = (HF_REPO,)
+    lmudata_file = "MUIRBench.tsv"
     sample_name = "muirbench"
+    vlmevalkit_dataset = "MUIRBench"
+    positional = {"vlmevalkit": ("vlmevalkit-tsv",)}
 
     def read_layout(self, layout: Layout, where: Located) -> TaskData:
         files = layout.matches(where.root)
         samples = []
         for path in files:
-            rows = read_parquet(path, COLUMNS, "MuirBench parquet")
+            rows = read_parquet(path, COLUMNS, "MuirBench parquet") if layout is HF_PARQUET else tsv_rows(path)
             folder = cache_dir() / "images" / "muirbench" / file_digest(path)
             for n, row in enumerate(rows):
                 samples.append(self.sample(row, f"{path} row {n} (idx {row.get('idx')!r})", folder))
         return TaskData(samples, tuple(files))
+
+    def vlmevalkit_key(self, row: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
+        return ("id", str(row["index"])) if "index" in row else None
 
     @staticmethod
     def sample(row: Mapping[str, Any], where: str, folder: Path) -> Sample:

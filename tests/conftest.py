@@ -79,8 +79,9 @@ def isolated_cache(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def isolated_hf_home(tmp_path_factory, monkeypatch):
-    """No test reads the machine's own HF cache: HF_HOME is an empty folder unless a test fills it."""
+    """No test reads the machine's own HF cache or LMUData: empty folders unless a test fills them."""
     monkeypatch.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf-home")))
+    monkeypatch.setenv("LMUData", str(tmp_path_factory.mktemp("lmudata")))  # nor VLMEvalKit's ~/LMUData
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     monkeypatch.delenv("HUGGINGFACE_HUB_CACHE", raising=False)
 

@@ -64,3 +64,53 @@ def test_missing_column_is_named(tmp_path):
     pq.write_table(pa.table({"idx": ["0"]}), tmp_path / "data" / "test-00000-of-00001.parquet")
     with pytest.raises(DataError, match=r"test-00000-of-00001.parquet: missing column\(s\) task"):
         MuirBench().load(str(tmp_path))
+
+
+def test_vlmevalkit_table_in_lmudata_loads_to_the_same_samples(tmp_path, monkeypatch, same_as):
+    import base64
+
+    import pandas as pd
+
+    from evalkit.data import samples_root
+
+    rows = pd.read_parquet(next((samples_root() / "muirbench" / "data").glob("*.parquet"))).to_dict("records")
+    table = []
+    for r in rows:
+        images = [base64.b64encode(cell["bytes"]).decode() for cell in r["image_list"]]
+        table.append({"index": int(r["idx"]), "question": r["question"], "answer": r["answer"],
+                      **{"ABCDEFGH"[k]: o for k, o in enumerate(r["options"])}, "image": str(images),
+                      "category": r["task"], "l2-category": r["image_relation"]})
+    lmudata = tmp_path / "LMUData"
+    lmudata.mkdir()
+    pd.DataFrame(table).to_csv(lmudata / "MUIRBench.tsv", sep="\t", index=False)
+    monkeypatch.setenv("LMUData", str(lmudata))
+    task = MuirBench()
+    loaded = task.load(None)  # found in $LMUData without --data
+    assert loaded.layout == "vlmevalkit-tsv" and loaded.located.how == "LMUData" and loaded.lacks
+    native = task.load("sample")
+    kept = {str(t["index"]) for t in table}
+    native = type(native)([s for s in native.samples if s.id in kept])
+    same_as(task, loaded, native)
+    for a, b in zip(loaded.samples, native.samples):
+        assert [p.read_bytes() for p in a.images] == [p.read_bytes() for p in b.images]
+        assert (a.fields["task"], a.fields["image_relation"]) == (b.fields["task"], b.fields["image_relation"])
+
+
+def test_a_table_cell_may_hold_one_base64_image_or_a_list(tmp_path):
+    import base64
+
+    import pandas as pd
+
+    from evalkit.tasks.muirbench import tsv_rows
+
+    png = base64.b64encode(b"\x89PNG fake").decode()
+    pd.DataFrame([{"index": 7, "question": "q", "answer": "A", "A": "x", "B": "y", "C": "", "image": png},
+                  {"index": 8, "question": "q", "answer": "B", "A": "x", "B": "y", "C": "z",
+                   "image": str([png, png])}]).to_csv(tmp_path / "MUIRBench.tsv", sep="\t", index=False)
+    rows = tsv_rows(tmp_path / "MUIRBench.tsv")
+    assert [len(r["image_list"]) for r in rows] == [1, 2] and rows[0]["image_list"][0]["bytes"] == b"\x89PNG fake"
+    assert [r["options"] for r in rows] == [["x", "y"], ["x", "y", "z"]] and rows[0]["idx"] == "7"
+    pd.DataFrame([{"index": 9, "question": "q", "answer": "A", "A": "x", "B": "y", "image": "not base64!"}]).to_csv(
+        tmp_path / "MUIRBench.tsv", sep="\t", index=False)
+    with pytest.raises(DataError, match="row 2 \\(index '9'\\): 'image' is neither base64"):
+        tsv_rows(tmp_path / "MUIRBench.tsv")
