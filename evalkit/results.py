@@ -65,6 +65,8 @@ def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> RunResults:
             "complete": expected is None or len(records) >= expected,
             "by_protocol": by_protocol,
         })
+        if facts and facts.get("layout"):  # the layout read, and the fields it lacks (e.g. a breakdown)
+            result["data_layout"] = {k: facts["layout"][k] for k in ("name", "lacks") if k in facts["layout"]}
         if verdicts or task.judged:
             result["judges"] = judge_metas(run, name)
         results["tasks"][name] = result

@@ -108,6 +108,7 @@ class TaskResult(ProtocolResult):
     annotations_sha256: Optional[str]
     n_expected: NotRequired[Optional[int]]  # samples the task has (None: not recorded)
     complete: NotRequired[bool]  # every expected sample has a record
+    data_layout: NotRequired[Dict[str, Any]]  # the layout the data was read in, and what it lacks
     by_protocol: Dict[str, ProtocolResult]
     judges: NotRequired[Dict[str, Dict[str, Any]]]  # judge model -> its meta (settings, usage)
 

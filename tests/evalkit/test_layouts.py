@@ -127,6 +127,8 @@ def test_run_json_records_the_layout_and_refuses_other_data_on_resume(cli, lmms_
     assert "videomme: hf-parquet layout (hub cache lmms-eval/Video-MME@01234567, media " in out
     info = json.loads((cli.output / "hub" / "run.json").read_text())["tasks"]["videomme"]
     assert info["layout"]["name"] == "hf-parquet" and info["dataset_revision"] == SHA
+    result = json.loads((cli.output / "hub" / "results.json").read_text())["tasks"]["videomme"]
+    assert result["data_layout"] == {"name": "hf-parquet", "lacks": []} and result["dataset_revision"] == SHA
     # the same run name over a changed annotation file refuses, as for any data change
     snap = lmms_eval_home / "hub" / "datasets--lmms-eval--Video-MME" / "snapshots" / SHA / PARQUET
     table = pd.read_parquet(snap)
