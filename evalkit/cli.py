@@ -403,7 +403,12 @@ def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
                  ("official reference", ref.label() if ref else None),
                  ("  repository", ref.repo if ref else None), ("  path", ref.path if ref else None),
                  ("  commit", ref.commit if ref else None),
-                 ("pinned dataset revision", task.dataset_revision or "none (give --data DIR)")]
+                 ("pinned dataset revision", task.dataset_revision),
+                 ("layouts", "; ".join(f"{lay.name} ({' + '.join(lay.markers)}: {lay.written_by})"
+                                       for lay in task.layouts)),
+                 ("found without --data in", ", ".join([*(f"HF hub cache {r}" for r in task.hub_repos),
+                                                        *([f"$LMUData/{task.lmudata_file}"] if task.lmudata_file else [])])),
+                 ("lmms-eval video folder", f"$HF_HOME/{task.lmms_eval_cache}" if task.lmms_eval_cache else None)]
         for key, value in lines:
             if value:
                 console.print(f"  {key}: {value}", highlight=False, soft_wrap=True)

@@ -54,7 +54,6 @@ class Located:
     repo: Optional[str] = None
     revision: Optional[str] = None
     file: Optional[Path] = None  # --data named one annotation file: only layouts holding it
-    media_given: bool = False  # --media was passed (or lmms-eval's video dir was found)
 
     def facts(self) -> Dict[str, Any]:
         return {"how": self.how, "annotations": str(self.file or self.root), "media": str(self.media),
@@ -114,26 +113,23 @@ def locate(task: "Task", data: Optional[str], media: Optional[str]) -> Located:
         root = samples_root() / task.sample_name
         if not root.is_dir():
             raise DataError(f"no bundled sample for {task.name} (looked in {root})")
-        return Located(root, media_path or root, "sample", media_given=media_path is not None)
+        return Located(root, media_path or root, "sample")
     if data:
         path = Path(data).expanduser().resolve()
         if path.is_file():
-            return Located(path.parent, media_path or path.parent, "--data", file=path,
-                           media_given=media_path is not None)
+            return Located(path.parent, media_path or path.parent, "--data", file=path)
         if not path.is_dir():
             raise DataError(f"--data {data}: no such file or directory")
-        return Located(path, media_path or path, "--data", media_given=media_path is not None)
+        return Located(path, media_path or path, "--data")
     snapshots = hub_snapshots(task.hub_repos)
     for snap in snapshots:
         if any(layout.matches(snap.path) for layout in task.layouts):
             videos = hf_home() / task.lmms_eval_cache if task.lmms_eval_cache else None
             found = media_path or (videos if videos is not None and videos.is_dir() else None)
-            return Located(snap.path, found or snap.path, "hub cache", snap.repo, snap.revision,
-                           media_given=found is not None)
+            return Located(snap.path, found or snap.path, "hub cache", snap.repo, snap.revision)
     lmudata = lmudata_root()
     if task.lmudata_file and (lmudata / task.lmudata_file).is_file():
-        return Located(lmudata, media_path or lmudata, "LMUData", file=lmudata / task.lmudata_file,
-                       media_given=media_path is not None)
+        return Located(lmudata, media_path or lmudata, "LMUData", file=lmudata / task.lmudata_file)
     seen = ", ".join(f"{s.repo}@{s.revision[:8]}" for s in snapshots) or "none"
     fetch = (f" Download it once with `huggingface-cli download {task.hub_repos[0]} --repo-type dataset` "
              f"(and unzip its videos into {hf_home() / (task.lmms_eval_cache or task.name)}, as lmms-eval does), or"
