@@ -13,7 +13,9 @@ from .store import RunDir, write_json
 from .task import Task
 
 # fields of a task result that must agree for two numbers to share a column or be compared
-COMPARABILITY_KEYS = ("protocol", "extraction", "denominator", "dataset_revision", "annotations_sha256", "judge_model")
+# (the data by content: the same benchmark read from two layouts or two hub revisions of identical
+# content compares; edited data does not)
+COMPARABILITY_KEYS = ("protocol", "extraction", "denominator", "data_fingerprint", "judge_model")
 
 
 def score_record(task: Task, record: Record) -> Record:
@@ -61,6 +63,7 @@ def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> RunResults:
             **by_protocol[headline],
             "dataset_revision": facts["dataset_revision"] if facts else None,
             "annotations_sha256": facts["annotations_sha256"] if facts else None,
+            "data_fingerprint": (facts.get("samples_sha256") or facts["annotations_sha256"]) if facts else None,
             "n_expected": expected,
             "complete": expected is None or len(records) >= expected,
             "by_protocol": by_protocol,

@@ -109,6 +109,9 @@ class TaskResult(ProtocolResult):
     n_expected: NotRequired[Optional[int]]  # samples the task has (None: not recorded)
     complete: NotRequired[bool]  # every expected sample has a record
     data_layout: NotRequired[Dict[str, Any]]  # the layout the data was read in, and what it lacks
+    # samples_sha256 (the same in every layout of the same data), or for run dirs written before
+    # it existed, annotations_sha256: what must agree for two runs' numbers to be compared
+    data_fingerprint: NotRequired[Optional[str]]
     by_protocol: Dict[str, ProtocolResult]
     judges: NotRequired[Dict[str, Dict[str, Any]]]  # judge model -> its meta (settings, usage)
 
@@ -130,6 +133,7 @@ class TaskInfo(TypedDict):
     dataset_revision: Optional[str]
     annotations_sha256: Optional[str]
     n_samples: NotRequired[Optional[int]]  # the task's full size (absent in older run.json files)
+    samples_sha256: NotRequired[Optional[str]]  # what is asked and scored, whatever the layout
     # the layout the data was read in and where it was found (tasks with layouts)
     layout: NotRequired[Dict[str, Any]]
     protocols: List[str]

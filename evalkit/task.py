@@ -51,12 +51,23 @@ class TaskData:
     located: Optional["Located"] = None
 
     def fingerprint(self) -> Optional[str]:
-        """SHA-256 (16 hex) over the annotation files: runs on different data never mix."""
+        """SHA-256 (16 hex) over the annotation files: which files were read (provenance)."""
         if not self.files:
             return None
         h = hashlib.sha256()
         for path in self.files:
             h.update(Path(path).read_bytes())
+        return h.hexdigest()[:16]
+
+    def content_fingerprint(self, task: "Task") -> str:
+        """SHA-256 (16 hex) over what is asked and how it is scored: each sample's id, target,
+        options, prompt text and the bytes of its text assets (subtitles). The same benchmark
+        read from two layouts gets the same value, so their runs pair up; edited data does not."""
+        h = hashlib.sha256()
+        for s in self.samples:
+            assets = {k: hashlib.sha256(Path(p).read_bytes()).hexdigest() for k, p in sorted(s.assets.items())
+                      if Path(p).is_file()}
+            h.update(repr((s.id, s.target, s.choices, task.build_request(s, None).text, assets)).encode())
         return h.hexdigest()[:16]
 
 
@@ -232,6 +243,7 @@ class Task(ABC):
             "dataset_revision": (data.located.revision if data and data.located and data.located.revision
                                  else self.dataset_revision),
             "annotations_sha256": data.fingerprint() if data else None,
+            "samples_sha256": data.content_fingerprint(self) if data else None,
             "n_samples": len(data.samples) if data else None,
             "protocols": list(self.protocols),
             "official_ref": self.official_ref.to_dict() if self.official_ref else None}

@@ -55,7 +55,7 @@ def protocol_result(results: RunResults, task: str, protocol: Optional[str]) -> 
     if protocol not in res["by_protocol"]:
         raise ConfigError(f"{task} has no protocol {protocol!r}; it has {', '.join(res['by_protocol'])}")
     return {**res["by_protocol"][protocol], "dataset_revision": res["dataset_revision"],
-            "annotations_sha256": res["annotations_sha256"]}
+            "annotations_sha256": res["annotations_sha256"], "data_fingerprint": res.get("data_fingerprint")}
 
 
 def compare_task(run_a: RunDir, run_b: RunDir, task: str, res_a: RunResults, res_b: RunResults,

@@ -149,3 +149,21 @@ def test_media_flag_per_task(cli, tmp_path):
     code, out = cli.run("--task", "videomme", "--data", annotations, "--model", "random",
                         "--model-args", "decode=true,max_frames=2", name="no-media")
     assert code == 0 and "4 missing" in out  # each sample fails alone, naming its path
+
+
+def test_runs_on_two_layouts_of_the_same_data_pair_up(cli, tmp_path, replay_run, videomme_targets):
+    from evalkit.reports.compare import compare_runs
+    from evalkit.reports.leaderboard import build
+
+    src = samples_root() / "videomme"
+    snap = tmp_path / "vlmevalkit"
+    shutil.copytree(src / "data", snap / "video")
+    vlmevalkit_tsv(src / PARQUET, snap / "Video-MME.tsv")
+    replay_run("parquet", videomme_targets)
+    replay_run("tsv", {**videomme_targets, "001-1": "D"}, extra=("--data", str(snap)))
+    a, b = (json.loads((cli.output / n / "results.json").read_text())["tasks"]["videomme"] for n in ("parquet", "tsv"))
+    assert a["annotations_sha256"] != b["annotations_sha256"]  # other files ...
+    assert a["data_fingerprint"] == b["data_fingerprint"]  # ... the same questions and answers
+    assert [c.label for c in build([str(cli.output)]).columns] == ["videomme"]
+    [cmp] = compare_runs(str(cli.output / "parquet"), str(cli.output / "tsv"))
+    assert cmp["n_shared"] == 12 and cmp["n_right_to_wrong"] == 1

@@ -108,7 +108,7 @@ def test_runs_on_different_data_files_get_separate_columns(cli, replay_run, vide
     replay_run("on_copy", videomme_targets, extra=("--data", str(videomme_copy)))
     board = build([str(cli.output)])
     assert [c.label for c in board.columns] == ["videomme (a)", "videomme (b)"]
-    assert all("annotations_sha256=" in x for x in board.legend)
+    assert all("data_fingerprint=" in x for x in board.legend)
 
 
 def test_latex_escape_every_special_character():
