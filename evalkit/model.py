@@ -125,6 +125,13 @@ class ModelAdapter(ABC):
     def generate(self, requests: List[Request]) -> List[str]:
         """One response per request, in order."""
 
+    @property
+    def answers_groups(self) -> bool:
+        """Whether the run loop hands this adapter a video's questions together
+        (:meth:`generate_group`); otherwise it batches questions ``batch_size`` at a time across
+        videos, which keeps a served model's requests in flight."""
+        return False
+
     def generate_group(self, requests: List[Request]) -> Iterator[str]:
         """The responses, in order, to several questions about one video (the same decoded
         frames, in dataset order), yielded as they are ready so the run can save each at once.

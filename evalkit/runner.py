@@ -1,10 +1,10 @@
 """The run loop: load tasks, decode media ahead of the model, generate, append records, score.
 
 Work is scheduled per video: a task's pending questions are grouped by their video (groups in
-the order of their first question, dataset order within), each video is decoded once (or read
-from the frame cache), and a video's questions go to the model together through
-``generate_group`` so an adapter can reuse the encoded frames and the shared prompt prefix.
-Videos with one question, and image tasks, are batched ``batch_size`` at a time. Media for the
+the order of their first question, dataset order within) and each video is decoded once (or read
+from the frame cache). An adapter that reuses work across a video's questions
+(``answers_groups``: Dynamic-VLM's encoded frames and prefilled prompt prefix) gets them
+together through ``generate_group``; other questions are batched ``batch_size`` at a time. Media for the
 next samples is decoded by worker threads while the model works (a bounded prefetch window,
 consumed in that fixed order, so a resumed run writes the same records).
 """
@@ -396,8 +396,9 @@ class Runner:
                 if batch:
                     self._flush(task, batch, out, grouped)
 
-            singles: List[Prepared] = []  # one-question groups, batched across videos
-            group: List[Prepared] = []  # the current video's questions so far
+            grouping = self.model.answers_groups
+            singles: List[Prepared] = []  # batched across videos, batch_size at a time
+            group: List[Prepared] = []  # the current video's questions so far (grouping adapters)
             waited = time.perf_counter()
             for prepared in self._prefetched(task, pending):
                 prepared.wait_s = time.perf_counter() - waited
@@ -407,17 +408,18 @@ class Runner:
                     writer.append(self.record(task, prepared, None, prepared.error))
                     self._advance(progress, bar)
                 else:
-                    group.append(prepared)
-                if left[key] == 0 and len(group) > 1:  # a video's questions, answered together
-                    flush(singles)
-                    flush(group, grouped=True)
-                    singles, group = [], []
-                elif left[key] == 0:
-                    singles += group
-                    group = []
-                    if len(singles) >= batch_size:
+                    (group if grouping else singles).append(prepared)
+                if grouping and left[key] == 0:
+                    if len(group) > 1:  # a video's questions, answered together
                         flush(singles)
+                        flush(group, grouped=True)
                         singles = []
+                    else:
+                        singles += group
+                    group = []
+                if len(singles) >= batch_size:
+                    flush(singles)
+                    singles = []
                 waited = time.perf_counter()
             flush(singles)
         return len(pending)

@@ -300,6 +300,10 @@ class DynamicVLMAdapter(ModelAdapter):
     def generate(self, requests: List[Request]) -> List[str]:
         return [text for text, _ in self.answer_batch(requests)]
 
+    @property
+    def answers_groups(self) -> bool:
+        return self.args.share_prefix
+
     def generate_group(self, requests: List[Request]) -> Iterator[str]:
         for text, _ in self.answer_group(requests):
             yield text

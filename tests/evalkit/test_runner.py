@@ -43,7 +43,18 @@ class Flaky(ModelAdapter):
         return ["A" for _ in requests]
 
 
+class FlakyGroups(Flaky):
+    """The same, but asking for a video's questions together (as Dynamic-VLM does)."""
+
+    name = "flaky-groups-test"
+
+    @property
+    def answers_groups(self) -> bool:
+        return True
+
+
 MODELS.register("flaky-test", Flaky)
+MODELS.register("flaky-groups-test", FlakyGroups)
 
 
 def records(cli, name="r", task="videomme"):
@@ -57,7 +68,20 @@ def test_one_failing_sample_in_a_batch_fails_alone(cli):
     recs = records(cli)
     assert [r["id"] for r in recs if r["error"]] == ["002-2"] and "cannot answer 002-2" in recs[4]["error"]
     assert all(r["response"] == "A" for r in recs if not r["error"])
-    # each video's questions go together; the failing video's were answered again one by one
+    # batches of four across videos (a served model keeps them in flight); the failing batch was
+    # answered again one by one; the other batches stayed whole
+    assert Flaky.calls[:2] == [["001-1", "001-2", "001-3", "002-1"], ["002-2", "002-3", "003-1", "003-2"]]
+    assert Flaky.calls[2:6] == [["002-2"], ["002-3"], ["003-1"], ["003-2"]]
+    assert Flaky.calls[6:] == [["003-3", "004-1", "004-2", "004-3"]]
+
+
+def test_a_grouping_adapter_gets_each_videos_questions_together(cli):
+    Flaky.calls.clear()
+    code, out = cli.run("--task", "videomme", "--data", "sample", "--model", "flaky-groups-test")
+    assert code == 0, out
+    recs = records(cli)
+    assert [r["id"] for r in recs if r["error"]] == ["002-2"]
+    # each video's questions together; the failing video's answered again one by one
     assert Flaky.calls[:2] == [["001-1", "001-2", "001-3"], ["002-1", "002-2", "002-3"]]
     assert Flaky.calls[2:5] == [["002-1"], ["002-2"], ["002-3"]]
     assert Flaky.calls[5:] == [["003-1", "003-2", "003-3"], ["004-1", "004-2", "004-3"]]
@@ -142,7 +166,7 @@ def test_questions_of_a_video_are_answered_together_whatever_the_dataset_order(c
     table = pd.read_parquet(path)
     pd.concat([table.iloc[k::3] for k in range(3)]).to_parquet(path)  # 001-1, 002-1, ... 001-2, ...
     Flaky.calls.clear()
-    code, out = cli.run("--task", "videomme", "--data", videomme_copy, "--model", "flaky-test",
+    code, out = cli.run("--task", "videomme", "--data", videomme_copy, "--model", "flaky-groups-test",
                         "--model-args", "bad=none")
     assert code == 0, out
     assert Flaky.calls == [[f"00{v}-1", f"00{v}-2", f"00{v}-3"] for v in range(1, 5)]
