@@ -112,3 +112,31 @@ def test_several_logs_for_one_task_must_be_chosen_between(tmp_path, cli):
     lmms_eval_log(tmp_path / "b", "videomme", RESPONSES)
     code, text = cli("import", "lmms-eval", tmp_path, "--task", "videomme", "--data", "sample", "-o", tmp_path / "o")
     assert code == 2 and "2 lmms-eval sample logs for videomme" in text
+
+
+def lmms_eval_line(task_name, n, s):
+    """One line as lmms-eval's process_results for that task logs it (``doc`` is dropped)."""
+    base = {"doc_id": n, "target": s.target, "filtered_resps": "A", "doc_hash": "0" * 64, "input": "..."}
+    if task_name == "egoschema_subset":
+        return {**base, "submission": {s.id: 0}, "score": {"pred": 0, "ground_truth": s.target}}
+    if task_name == "perceptiontest":
+        return {**base, "accuracy": {"video_name": s.fields["video_id"], "question": s.fields["question"],
+                                     "pred_id": 0, "answer_id": "0", "correct": 0}}
+    if task_name == "tempcompass":
+        metric = {"video_id": s.cluster, "question": s.fields["question"], "gt-answer": s.fields["answer_text"],
+                  "video-llm-prediction": "A", "match_success": True, "rating": 0, "dim": s.fields["dim"]}
+        return {**base, "avg_accuracy": metric, f"{s.fields['dim']}_accuracy": metric}
+    return {**base, "gpt_eval_score": {"video_name": s.fields["video_name"], "question_id": s.id, "pred": "A"}}
+
+
+@pytest.mark.parametrize("task_name", ["egoschema_subset", "perceptiontest", "tempcompass", "activitynet_qa"])
+def test_lmms_eval_metric_dicts_name_the_samples_of_every_task(tmp_path, task_name):
+    from evalkit.registry import TASKS
+
+    task = TASKS.get(task_name)()
+    data = task.load("sample")  # the release layout: rows map by their keys, never by position
+    log = tmp_path / f"20261124_samples_{task.lmms_eval_task}.jsonl"
+    log.write_text("".join(json.dumps(lmms_eval_line(task_name, n, s)) + "\n" for n, s in enumerate(data.samples)))
+    got = import_predictions("lmms-eval", tmp_path, task, data)
+    assert [r["id"] for r in got.rows] == [s.id for s in data.samples]
+    assert got.by_position == 0 and not got.unmapped
