@@ -175,7 +175,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_data_check(args: argparse.Namespace, console: Console) -> int:
     from .data import parse_data_arg
-    from .datacheck import check, media_files
+    from .datacheck import check, probe
     from .runner import load_task_data
 
     tasks = [t for t in args.task.split(",") if t]
@@ -184,10 +184,10 @@ def cmd_data_check(args: argparse.Namespace, console: Console) -> int:
     for name in tasks:
         task = TASKS.get(name)()
         loaded = load_task_data(task, data[name], media[name])
+        report = check(task, loaded)
         with make_progress(console) as progress:
-            bar = progress.add_task(f"{name}: reading media", total=len(media_files(task, loaded)))
-            report = check(task, loaded, probe=True, workers=args.workers,
-                           advance=functools.partial(progress.advance, bar))
+            bar = progress.add_task(f"{name}: reading media", total=len(report.files) - len(report.missing))
+            probe(report, workers=args.workers, advance=functools.partial(progress.advance, bar))
         console.print(report.line(), highlight=False, soft_wrap=True)
         if loaded.also_found:
             console.print(f"  also present, with the same samples: {', '.join(loaded.also_found)} "

@@ -26,7 +26,6 @@ class DataReport:
     missing: List[Path] = field(default_factory=list)
     unreadable: List[Tuple[Path, str]] = field(default_factory=list)
     durations: List[float] = field(default_factory=list)
-    probed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -69,20 +68,20 @@ def media_files(task: Task, data: TaskData) -> Dict[Path, List[str]]:
     return files
 
 
-def check(task: Task, data: TaskData, probe: bool = False, workers: int = 4,
-          advance: Optional[Callable[[], None]] = None) -> DataReport:
-    """What the run would find; with ``probe``, every present video is opened and its packet
-    index read (duration), and every image decoded, on ``workers`` threads."""
+def check(task: Task, data: TaskData) -> DataReport:
+    """What a run would find: every media file the samples name, and which are missing."""
     files = media_files(task, data)
-    report = DataReport(task.name, data, task.media_kind, files, probed=probe)
-    report.missing = [p for p in files if not p.is_file()]
-    if not probe:
-        return report
-    present = [p for p in files if p.is_file()]
+    return DataReport(task.name, data, task.media_kind, files, missing=[p for p in files if not p.is_file()])
+
+
+def probe(report: DataReport, workers: int = 4, advance: Optional[Callable[[], None]] = None) -> DataReport:
+    """Open every present file of ``report`` on ``workers`` threads: a video's packet index is
+    read (its duration), an image is decoded; what fails goes to ``unreadable``."""
+    missing = set(report.missing)
 
     def read(path: Path) -> Tuple[Path, Optional[float], Optional[str]]:
         try:
-            if task.media_kind == "video":
+            if report.media_kind == "video":
                 from .media.video import probe_video
 
                 return path, float(probe_video(path).duration), None
@@ -98,12 +97,9 @@ def check(task: Task, data: TaskData, probe: bool = False, workers: int = 4,
                 advance()
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for path, duration, error in pool.map(read, present):
+        for path, duration, error in pool.map(read, [p for p in report.files if p not in missing]):
             if error is not None:
                 report.unreadable.append((path, error))
             elif duration is not None:
                 report.durations.append(duration)
-    for _ in report.missing:
-        if advance is not None:
-            advance()
     return report

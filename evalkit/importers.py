@@ -115,16 +115,17 @@ def import_predictions(harness: str, path: Path, task: Task, data: TaskData) -> 
     by_position = data.layout in task.positional.get(harness, ())
     out = Imported()
     got: Dict[str, Optional[str]] = {}
-    rows: Iterator[Tuple[str, Mapping[str, Any], Optional[Tuple[Any, ...]], Any, Callable[..., Optional[str]]]]
+    key_of: Callable[[Mapping[str, Any]], Optional[Tuple[Any, ...]]]
     if harness == "lmms-eval":
         out.source = lmms_eval_file(path, task)
-        rows = ((where, row, task.lmms_eval_key(row), row["doc_id"], lmms_eval_response) for where, row in
-                lmms_eval_rows(out.source))
+        rows, key_of, position_column, response_of = (lmms_eval_rows(out.source), task.lmms_eval_key, "doc_id",
+                                                      lmms_eval_response)
     else:
         out.source = path
-        rows = ((where, row, task.vlmevalkit_key(row), row["index"], vlmevalkit_response) for where, row in
-                vlmevalkit_rows(path))
-    for where, row, key, position, response in rows:
+        rows, key_of, position_column, response_of = (vlmevalkit_rows(path), task.vlmevalkit_key, "index",
+                                                      vlmevalkit_response)
+    for where, row in rows:
+        key, position = key_of(row), row[position_column]
         sid = keys.get(key) if key is not None else None
         if sid is None and by_position and isinstance(position, (int, float)) and 0 <= int(position) < len(data.samples):
             sid = data.samples[int(position)].id
@@ -139,7 +140,7 @@ def import_predictions(harness: str, path: Path, task: Task, data: TaskData) -> 
         if sid in got:
             out.unmapped.append({"source": where, "reason": f"a second prediction for {sid}"})
             continue
-        got[sid] = response(row)
+        got[sid] = response_of(row)
     out.rows = [{"id": s.id, "response": got[s.id]} for s in data.samples if s.id in got]
     return out
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
@@ -80,8 +80,6 @@ class Snapshot:
     repo: str
     revision: str
     path: Path
-    last_modified: float
-    refs: Tuple[str, ...] = field(default_factory=tuple)
 
 
 def hub_snapshots(repos: Tuple[str, ...]) -> List[Snapshot]:
@@ -99,8 +97,7 @@ def hub_snapshots(repos: Tuple[str, ...]) -> List[Snapshot]:
         for cached in info.repos:
             if cached.repo_type == "dataset" and cached.repo_id == repo:
                 revisions = sorted(cached.revisions, key=lambda r: r.last_modified, reverse=True)
-                out += [Snapshot(repo, r.commit_hash, Path(r.snapshot_path), r.last_modified, tuple(sorted(r.refs)))
-                        for r in revisions]
+                out += [Snapshot(repo, r.commit_hash, Path(r.snapshot_path)) for r in revisions]
     return out
 
 
@@ -151,29 +148,30 @@ def listing(root: Path, limit: int = 12) -> str:
 def load_layouts(task: "Task", where: Located) -> "TaskData":
     """Read the task's data in the first layout present (by the task's precedence); a second
     layout present must give the same samples, or the load is refused naming both."""
-    present = []
+    present: List[Tuple[Layout, List[Path]]] = []
     for layout in task.layouts:
         files = layout.matches(where.root)
         if files and (where.file is None or where.file in files):
-            present.append(layout)
+            present.append((layout, files))
     if not present:
         tried = "; ".join(f"{layout.name} ({' + '.join(layout.markers)}, {layout.written_by})"
                           for layout in task.layouts)
         raise DataError(f"{task.name}: {where.file or where.root} matches no known layout. Files there: "
                         f"{listing(where.root)}. Layouts tried: {tried}")
-    chosen = task.read_layout(present[0], where)
+    (first, first_files), others = present[0], present[1:]
+    chosen = task.read_layout(first, first_files, where)
+    mine = {s.id: (s.target, s.choices) for s in chosen.samples}
     also = []
-    for other in present[1:]:
-        alt = task.read_layout(other, where)
-        mine = {s.id: (s.target, s.choices) for s in chosen.samples}
+    for other, files in others:
+        alt = task.read_layout(other, files, where)
         theirs = {s.id: (s.target, s.choices) for s in alt.samples}
         if mine != theirs:
             differ = sorted(set(mine) ^ set(theirs)) or sorted(k for k in mine if mine[k] != theirs.get(k))
             raise DataError(
-                f"{task.name}: {where.root} holds two layouts that disagree: {present[0].name} "
+                f"{task.name}: {where.root} holds two layouts that disagree: {first.name} "
                 f"({', '.join(str(f) for f in chosen.files)}) and {other.name} "
                 f"({', '.join(str(f) for f in alt.files)}); first difference: sample {differ[0]!r}. "
                 "Remove the stale one, or pass --data FILE to choose.")
         also.append(other.name)
-    return dataclasses.replace(chosen, layout=present[0].name, lacks=present[0].lacks, also_found=also,
+    return dataclasses.replace(chosen, layout=first.name, lacks=first.lacks, also_found=also,
                                located=where)

@@ -11,6 +11,7 @@ consumed in that fixed order, so a resumed run writes the same records).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import itertools
 import json
 import os
@@ -241,11 +242,7 @@ class Runner:
         self.run = RunDir(config.output / config.name())
         self.notes: List[str] = []  # resumed or partial tasks, said after the run
         self.bars: Dict[str, Any] = {}  # task -> progress bar id
-        if config.frame_cache is not None:
-            self.frame_cache: Optional[FrameCache] = FrameCache(
-                config.frame_cache, **({"max_gb": config.frame_cache_max_gb} if config.frame_cache_max_gb else {}))
-        else:
-            self.frame_cache = FrameCache.from_env()
+        self.frame_cache = FrameCache.configured(config.frame_cache, config.frame_cache_max_gb)
         self.videos = SharedVideos([])  # the current task's decoded videos, shared by their questions
         self._counted = 0.0
 
@@ -385,9 +382,7 @@ class Runner:
             self.bars[name] = bar = progress.add_task(name, total=total, completed=done_now)
         batch_size = max(1, self.model.batch_size)
         self.run.task_dir(name).mkdir(parents=True, exist_ok=True)
-        left: Dict[Any, int] = {}
-        for _, s in pending:
-            left[video_key(s)] = left.get(video_key(s), 0) + 1
+        left = Counter(video_key(s) for _, s in pending)  # questions not yet prepared, per video
         with PredictionWriter(self.run.predictions_path(name, rank)) as writer, \
                 (self.run.task_dir(name) / "timings.jsonl").open("a", encoding="utf-8") as timings:
             out = Output(writer, timings, progress, bar)
@@ -424,7 +419,7 @@ class Runner:
             flush(singles)
         return len(pending)
 
-    def _flush(self, task, batch: List[Prepared], out: "Output", grouped: bool = False) -> None:
+    def _flush(self, task, batch: List[Prepared], out: Output, grouped: bool = False) -> None:
         """Answer ``batch`` (one video's questions when ``grouped``) and write each record as its
         answer arrives, so a crash loses only the answers still being computed. A batch that
         raises is answered again one sample at a time, to fail only the sample at fault."""
@@ -451,7 +446,7 @@ class Runner:
                 return
             self._write(task, rest[0], None, str(exc), out, time.perf_counter() - mark, (mark_wall, time.time()))
 
-    def _write(self, task, p: Prepared, response: Optional[str], error: Optional[str], out: "Output",
+    def _write(self, task, p: Prepared, response: Optional[str], error: Optional[str], out: Output,
                gen_s: float, span: Tuple[float, float]) -> None:
         out.writer.append(self.record(task, p, response, error))
         out.timings.write(json.dumps({

@@ -64,9 +64,15 @@ class TaskData:
         options, prompt text and the bytes of its text assets (subtitles). The same benchmark
         read from two layouts gets the same value, so their runs pair up; edited data does not."""
         h = hashlib.sha256()
+        digests: Dict[Path, str] = {}  # a video's questions share its subtitle file: read it once
+
+        def digest(path: Path) -> str:
+            if path not in digests:
+                digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+            return digests[path]
+
         for s in self.samples:
-            assets = {k: hashlib.sha256(Path(p).read_bytes()).hexdigest() for k, p in sorted(s.assets.items())
-                      if Path(p).is_file()}
+            assets = {k: digest(Path(p)) for k, p in sorted(s.assets.items()) if Path(p).is_file()}
             h.update(repr((s.id, s.target, s.choices, task.build_request(s, None).text, assets)).encode())
         return h.hexdigest()[:16]
 
@@ -183,8 +189,9 @@ class Task(ABC):
         it in the first of ``layouts`` present."""
         return load_layouts(self, locate(self, data, media))
 
-    def read_layout(self, layout: Layout, where: Located) -> TaskData:
-        """The samples of ``layout`` under ``where`` (tasks with layouts implement this)."""
+    def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData:
+        """The samples of ``layout``, whose identifying ``files`` were found under ``where``
+        (tasks with layouts implement this)."""
         raise NotImplementedError(f"{self.name} reads no layouts")
 
     # Predictions of other harnesses (``evalkit import``): the harness's name for this task, the

@@ -55,12 +55,13 @@ def official_rows(root: Path) -> Tuple[Questions, Dict[str, int], Tuple[Path, ..
     return out, answers, (qpath, apath)
 
 
-def parquet_rows(root: Path, subset_only: bool) -> Tuple[Questions, Dict[str, int], Tuple[Path, ...]]:
+def parquet_rows(files: Sequence[Path]) -> Tuple[Questions, Dict[str, int], Tuple[Path, ...]]:
     """lmms-eval's configs: ``video_idx`` (the q_uid), ``question``, ``option`` (five "A. text"
     strings, read without the letter), ``answer`` (0-4, as a number or a digit string; None in
-    GENERATION). The full set's questions come from GENERATION, the answers from Subset."""
-    subset = sorted(root.glob("Subset/test-*.parquet"))
-    generation = [] if subset_only else sorted(root.glob("GENERATION/test-*.parquet"))
+    GENERATION). The full set's questions come from GENERATION, the answers from Subset (the
+    subset task's layout names Subset only)."""
+    subset = [f for f in files if f.parent.name == "Subset"]
+    generation = [f for f in files if f.parent.name == "GENERATION"]
     answers: Dict[str, int] = {}
     out: Questions = []
     for path in subset + generation:
@@ -101,11 +102,11 @@ class EgoSchema(MultipleChoiceTask):
         submission = line.get("submission")  # {video_idx (the q_uid): answer index}
         return ("id", str(next(iter(submission)))) if isinstance(submission, dict) and len(submission) == 1 else None
 
-    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+    def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData:
         if layout.name == OFFICIAL.name:
-            questions, answers, files = official_rows(where.root)
+            questions, answers, read = official_rows(where.root)
         else:
-            questions, answers, files = parquet_rows(where.root, self.subset_only)
+            questions, answers, read = parquet_rows(files)
         samples, seen = [], set()
         for where_q, uid, question, options in questions:
             require(uid not in seen, where_q, f"q_uid {uid!r} appears twice")
@@ -117,8 +118,8 @@ class EgoSchema(MultipleChoiceTask):
             video = media_path(where.media, [uid], ("videos", "."), (".mp4", ".MP4"), where_q)
             samples.append(Sample(uid, target, fields, video=video, cluster=uid, choices=options))
         missing = sorted(set(answers) - seen)
-        require(not missing, str(files[-1]), f"answers for q_uids that have no question: {', '.join(missing[:5])}")
-        return TaskData(samples, files)
+        require(not missing, str(read[-1]), f"answers for q_uids that have no question: {', '.join(missing[:5])}")
+        return TaskData(samples, read)
 
     def build_request(self, sample: Sample, media: Any) -> Request:
         opts = [f"{letter}. {o}" for letter, o in zip(letters(5), sample.choices)]

@@ -127,12 +127,11 @@ class MLVU(MultipleChoiceTask):
             return None
         return ("type+video+question", str(row["task_type"]), str(row["video"]), str(row["question"]))
 
-    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+    def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData:
         if layout.name == HF_PARQUET.name:
-            files = layout.matches(where.root)
             records = parquet_records(files)
         else:
-            folder = layout.matches(where.root)[0].parent
+            folder = files[0].parent
             files, records = [], []
             for stem in DEV_FILES:
                 path = folder / f"{stem}.json"
@@ -180,8 +179,8 @@ class MLVUTest(MLVU):
     def vlmevalkit_key(self, row: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
         return None
 
-    def read_layout(self, layout: Layout, where: Located) -> TaskData:
-        path = layout.matches(where.root)[0]
+    def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData:
+        path = files[0]
         rows = read_json(path, "MLVU test question file")
         require(isinstance(rows, list), str(path), "expected a JSON list of questions")
         media = where.media / "MLVU" if where.media == where.root and path.parent.name == "MLVU" else where.media

@@ -14,7 +14,7 @@ do. Overall is the unweighted mean over the stored task values.
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Dict, List, Optional, Sequence
 
 from evalkit.data import inside, read_json, require
@@ -99,8 +99,8 @@ class MMIU(MultipleChoiceTask):
     hub_repos = (HF_REPO,)
     sample_name = "mmiu"
 
-    def read_layout(self, layout: Layout, found: Located) -> TaskData:
-        path, root = found.root / ANNOTATIONS, found.media
+    def read_layout(self, layout: Layout, files: List[Path], found: Located) -> TaskData:
+        path, root = files[0], found.media
         rows = read_json(path, "MMIU annotations")
         require(isinstance(rows, list), str(path), "expected a JSON list of records")
         counters: dict = {}

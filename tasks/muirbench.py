@@ -114,8 +114,7 @@ class MuirBench(MultipleChoiceTask):
     vlmevalkit_dataset = "MUIRBench"
     positional = {"vlmevalkit": ("vlmevalkit-tsv",)}
 
-    def read_layout(self, layout: Layout, where: Located) -> TaskData:
-        files = layout.matches(where.root)
+    def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData:
         samples = []
         for path in files:
             rows = read_parquet(path, COLUMNS, "MuirBench parquet") if layout is HF_PARQUET else tsv_rows(path)

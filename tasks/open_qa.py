@@ -43,10 +43,9 @@ class OpenEndedQA(Task):
     video_dirs: ClassVar[Tuple[str, ...]] = ("videos", ".")
     layouts = (VIDEO_CHATGPT_JSON, HF_PARQUET)
 
-    def read_layout(self, layout: Layout, where: Located) -> TaskData:
+    def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData:
         if layout.name == HF_PARQUET.name:
-            parquets = layout.matches(where.root)
-            return TaskData(self.samples(where.media, *self.parquet_rows(parquets)), tuple(parquets))
+            return TaskData(self.samples(where.media, *self.parquet_rows(files)), tuple(files))
         qpath, apath = where.root / "test_q.json", where.root / "test_a.json"
         samples = self.samples(where.media, qpath, apath, read_json(qpath, f"{self.name} questions"),
                                read_json(apath, f"{self.name} answers"))

@@ -106,8 +106,7 @@ class PerceptionTest(MultipleChoiceTask):
             return None
         return ("video+question", str(metric["video_name"]), str(metric["question"]))
 
-    def read_layout(self, layout: Layout, where: Located) -> TaskData:
-        files = layout.matches(where.root)
+    def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData:
         items = official_items(files[0]) if layout.name == OFFICIAL.name else parquet_items(files)
         samples = []
         for at, vid, q in items:

@@ -157,8 +157,7 @@ class TempCompass(MultipleChoiceTask):
             return None
         return ("video+dim+first line", str(row["video"]), str(row["dim"]), str(row["question"]))
 
-    def read_layout(self, layout: Layout, where: Located) -> TaskData:
-        files = layout.matches(where.root)
+    def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData:
         items = official_items(files[0]) if layout.name == OFFICIAL.name else record_items(layout, files)
         samples = []
         for at, vid, dim, k, q in items:

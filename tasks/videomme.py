@@ -151,8 +151,7 @@ class VideoMME(MultipleChoiceTask):
         return ("video+question", str(row["video"]), str(row["question"])) if "video" in row and "question" in row \
             else None
 
-    def read_layout(self, layout: Layout, where: Located) -> TaskData:
-        files = layout.matches(where.root)
+    def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData:
         rows: List[Tuple[str, int, Dict[str, Any]]] = []
         for file in files:
             if layout is HF_PARQUET:

@@ -38,9 +38,13 @@ class FrameCache:
         self.max_bytes = int(max_gb * 2**30)
 
     @classmethod
-    def from_env(cls) -> Optional["FrameCache"]:
-        root = os.environ.get(ENV_DIR)
-        return cls(Path(root), float(os.environ.get(ENV_MAX_GB, DEFAULT_MAX_GB))) if root else None
+    def configured(cls, root: Optional[Path] = None, max_gb: Optional[float] = None) -> Optional["FrameCache"]:
+        """The cache the flags name, else the environment's (``EVALKIT_FRAME_CACHE``,
+        ``EVALKIT_FRAME_CACHE_MAX_GB``); None when neither names a folder."""
+        folder = root or os.environ.get(ENV_DIR)
+        if not folder:
+            return None
+        return cls(Path(folder), max_gb or float(os.environ.get(ENV_MAX_GB, DEFAULT_MAX_GB)))
 
     def describe(self) -> Dict[str, Any]:
         return {"dir": str(self.root), "max_gb": round(self.max_bytes / 2**30, 3), "format": FORMAT}

@@ -1,7 +1,7 @@
 """Decode the sampled frames of a video.
 
 Which frames are sampled never depends on the decoder: PyAV reads the container's packet index
-first (exact rational presentation times, keyframes, whether frames are reordered), the sampling
+first (exact rational presentation times, keyframes, open groups of pictures), the sampling
 rule picks frame indices from those times, and only then does a decoder fetch the pixels.
 
 Decoders (``decoder=`` / ``--decoder``):
@@ -29,6 +29,8 @@ failures surface as errors on the sample instead.
 from __future__ import annotations
 
 import bisect
+import functools
+import os
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -60,8 +62,10 @@ def quiet_decoders() -> None:
         decord.logging.set_level(decord.logging.QUIET)
 
 
+@functools.lru_cache(maxsize=None)
 def decoder_unavailable(name: str) -> Optional[str]:
-    """None when ``name`` can decode here, else why not (recorded when a run falls back)."""
+    """None when ``name`` can decode here, else why not (recorded when a run falls back).
+    Asked once per process: a wheel that cannot load is not tried again for every video."""
     try:
         if name == "decord":
             import decord  # noqa: F401
@@ -80,7 +84,6 @@ class VideoInfo:
     ticks: List[int]  # presentation timestamps in stream time-base units
     time_base: Fraction
     keyframes: List[int]  # presentation indices of the keyframes (seek points)
-    reordered: bool  # frames are decoded in another order than shown (B-frames)
     open_gop: bool = False  # frames after a keyframe in decode order are shown before it
     rotation: int = 0  # degrees counter-clockwise the container asks a player to apply
     rate: Optional[Fraction] = None  # the stream's average frame rate, when it says
@@ -89,9 +92,9 @@ class VideoInfo:
     def n_frames(self) -> int:
         return len(self.ticks)
 
-    @property
+    @functools.cached_property
     def pts(self) -> List[Fraction]:
-        """Exact seconds from the first frame."""
+        """Exact seconds from the first frame (computed once: an hour of video is 100k Fractions)."""
         return [(t - self.ticks[0]) * self.time_base for t in self.ticks]
 
     @property
@@ -163,12 +166,11 @@ def probe_video(path: Path) -> VideoInfo:
         raise MediaError(f"cannot decode video {path} ({str(exc) or type(exc).__name__})") from None
     if not packets or time_base is None:
         raise MediaError(f"cannot decode video {path} (no video frames)")
-    decode_order = [p for p, _ in packets]
-    ticks = sorted(decode_order)
+    ticks = sorted(p for p, _ in packets)
     where = {t: i for i, t in enumerate(ticks)}
     keyframes = sorted(where[p] for p, key in packets if key)
-    return VideoInfo(path, ticks, Fraction(time_base), keyframes or [0], decode_order != ticks,
-                     leading_pictures(packets), rotation, Fraction(rate) if rate else None)
+    return VideoInfo(path, ticks, Fraction(time_base), keyframes or [0], leading_pictures(packets), rotation,
+                     Fraction(rate) if rate else None)
 
 
 def leading_pictures(packets: List[Tuple[int, bool]]) -> bool:
@@ -235,8 +237,6 @@ def _pyav_frames(info: VideoInfo, indices: List[int], spec: SamplingSpec) -> np.
 
 
 def _decord_frames(info: VideoInfo, indices: List[int], spec: SamplingSpec) -> np.ndarray:
-    import os
-
     import decord
 
     if info.open_gop:
@@ -273,8 +273,9 @@ class FallBack(Exception):
     """This decoder is not exact for this video; the message says why (recorded)."""
 
 
+# the decoders tried before PyAV, which is always the last resort
 _DECODE: Dict[str, Callable[[VideoInfo, List[int], SamplingSpec], np.ndarray]] = {
-    "pyav": _pyav_frames, "decord": _decord_frames, "torchcodec": _torchcodec_frames}
+    "decord": _decord_frames, "torchcodec": _torchcodec_frames}
 
 
 def check_decoder(name: str) -> str:

@@ -97,7 +97,7 @@ def test_seeking_per_group_of_pictures_gives_the_pixels_of_one_pass(structured, 
 
 def keyframed(n: int, every: int) -> VideoInfo:
     return VideoInfo(path=None, ticks=list(range(n)), time_base=Fraction(1, 25),  # type: ignore[arg-type]
-                     keyframes=list(range(0, n, every)), reordered=True)
+                     keyframes=list(range(0, n, every)))
 
 
 def test_sparse_targets_seek_once_per_needed_group_of_pictures():
