@@ -10,7 +10,10 @@ from .errors import ConfigError, DataError, EvalkitError, MediaError, SampleErro
 from .media.sampling import SamplingSpec
 from .model import AdapterCommand, ModelAdapter
 from .registry import COMMANDS, MODELS, TASKS
-from .task import ImagePart, OfficialRef, Parsed, Request, Sample, Task, TaskData, VideoPart
+from .protocol import OfficialRef, Parsed
+from .request import ImagePart, Request, VideoPart
+from .samples import Sample, TaskData
+from .task import Task
 
 __all__ = [
     "__version__", "TASKS", "MODELS", "COMMANDS", "Task", "TaskData", "Sample", "Request", "Parsed",

@@ -165,6 +165,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
         allowed = ", ".join(map(str, task.export_fill_values))
         raise ConfigError(f"--fill-unparsed {args.fill_unparsed}: {args.task} takes "
                           + (f"one of {allowed}" if allowed else "no fill value (its export needs none)"))
+    run.refuse_if_busy("export it")
     out_dir = Path(args.out or run.task_dir(args.task))
     out_dir.mkdir(parents=True, exist_ok=True)
     records = rescore(task, run.records(args.task))  # parsed by the current extraction code
@@ -334,7 +335,8 @@ def emit(text: str, out: Optional[str], console: Console) -> None:
 
 
 def cmd_leaderboard(args: argparse.Namespace, console: Console) -> int:
-    from .reports.leaderboard import build, render, terminal_view
+    from .reports.board import build
+    from .reports.leaderboard import render, terminal_view
 
     board = build(args.runs)
     if args.format == "terminal":
@@ -391,15 +393,17 @@ def cmd_list(registry, console: Console) -> int:
 
 def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
     """Tasks, one line each; --verbose adds each protocol's rule and the official upstream reference."""
+    from .protocol import AccuracyProtocol
+
     if not args.verbose:
         return cmd_list(TASKS, console)
     for name in TASKS.names():
-        task = TASKS.get(name)
+        task = TASKS.get(name)()
         console.print(f"[bold]{name}[/]: {task.description}", highlight=False, soft_wrap=True)
         ref = task.official_ref
-        lines = [("protocols", ", ".join(task.protocols)),
-                 ("official rule", getattr(task, "official_rule", None)),
-                 ("official denominator", getattr(task, "official_denominator", None)),
+        lines = [("protocols", ", ".join(f"{p.name}{' (headline)' if p.headline else ''}" for p in task.protocols)),
+                 *((f"{p.name} rule", f"{p.rule}; denominator: {p.denominator.name}" if isinstance(p, AccuracyProtocol)
+                    else p.rule) for p in task.protocols),
                  ("official reference", ref.label() if ref else None),
                  ("  repository", ref.repo if ref else None), ("  path", ref.path if ref else None),
                  ("  commit", ref.commit if ref else None),

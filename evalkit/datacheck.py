@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 from .errors import MediaError
-from .task import Task, TaskData
+from .samples import TaskData
+from .task import Task
 
 
 @dataclass

@@ -12,7 +12,8 @@ from typing import Any, Callable, List
 from rich.console import Console
 
 from .reports.compare import compare_runs, comparison_view
-from .reports.leaderboard import build, render, terminal_view
+from .reports.board import build
+from .reports.leaderboard import render, terminal_view
 from .reports.summary import summary, unreadable_line
 from .results import score_run
 from .runner import RunConfig, Runner

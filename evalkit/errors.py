@@ -23,3 +23,8 @@ class MediaError(SampleError):
 
 class CheckpointError(EvalkitError):
     """A checkpoint does not match the model it is loaded into."""
+
+
+class RunFileError(ConfigError):
+    """A file of a run directory (run.json, results.json, predictions, verdicts) is damaged or
+    not evalkit's; the message names the file and line."""

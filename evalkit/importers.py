@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from .errors import ConfigError, DataError
-from .task import Task, TaskData
+from .samples import TaskData
+from .task import Task
 
 HARNESSES = ("lmms-eval", "vlmevalkit")
 

@@ -14,50 +14,30 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import List, Optional, Protocol, Tuple
 
 from .data import samples_root
 from .errors import DataError
-
-if TYPE_CHECKING:  # the task API imports this module
-    from .task import Task, TaskData
+from .samples import Layout, Located, TaskData
 
 
-@dataclass(frozen=True)
-class Layout:
-    """One way a benchmark's annotations are kept: the files that identify it (globs relative to
-    the annotation root; all must match) and the fields it does not have."""
+class Locatable(Protocol):
+    """What finding and reading a task's data asks of the task (``evalkit.task.Task`` has it)."""
 
-    name: str
-    markers: Tuple[str, ...]
-    written_by: str  # who keeps data this way, for messages and docs
-    lacks: Tuple[str, ...] = ()  # fields (e.g. a breakdown) missing in this layout
+    @property
+    def name(self) -> str: ...
+    @property
+    def layouts(self) -> Tuple[Layout, ...]: ...
+    @property
+    def hub_repos(self) -> Tuple[str, ...]: ...
+    @property
+    def lmms_eval_cache(self) -> Optional[str]: ...
+    @property
+    def lmudata_file(self) -> Optional[str]: ...
+    @property
+    def sample_name(self) -> str: ...
 
-    def matches(self, root: Path) -> List[Path]:
-        """The identifying files under ``root`` (empty: not this layout)."""
-        found: List[Path] = []
-        for pattern in self.markers:
-            hits = sorted(root.glob(pattern))
-            if not hits:
-                return []
-            found += hits
-        return found
-
-
-@dataclass
-class Located:
-    """Where a task's annotations and media were found."""
-
-    root: Path  # annotation root
-    media: Path  # where media paths are resolved
-    how: str  # "--data", "sample", "hub cache", "LMUData"
-    repo: Optional[str] = None
-    revision: Optional[str] = None
-    file: Optional[Path] = None  # --data named one annotation file: only layouts holding it
-
-    def facts(self) -> Dict[str, Any]:
-        return {"how": self.how, "annotations": str(self.file or self.root), "media": str(self.media),
-                "repo": self.repo, "revision": self.revision}
+    def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData: ...
 
 
 def hf_home() -> Path:
@@ -101,7 +81,7 @@ def hub_snapshots(repos: Tuple[str, ...]) -> List[Snapshot]:
     return out
 
 
-def locate(task: "Task", data: Optional[str], media: Optional[str]) -> Located:
+def locate(task: Locatable, data: Optional[str], media: Optional[str]) -> Located:
     """The annotation root and media root of ``task`` (see the module docstring)."""
     media_path = Path(media).expanduser().resolve() if media else None
     if media_path is not None and not media_path.is_dir():
@@ -145,7 +125,7 @@ def listing(root: Path, limit: int = 12) -> str:
     return ", ".join(names[:limit]) + more if names else "(empty)"
 
 
-def load_layouts(task: "Task", where: Located) -> "TaskData":
+def load_layouts(task: Locatable, where: Located) -> TaskData:
     """Read the task's data in the first layout present (by the task's precedence); a second
     layout present must give the same samples, or the load is refused naming both."""
     present: List[Tuple[Layout, List[Path]]] = []

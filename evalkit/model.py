@@ -19,7 +19,7 @@ from typing import Any, Callable, ClassVar, Dict, Iterator, List, Mapping, Optio
 from .errors import ConfigError
 from .media.sampling import SamplingSpec
 from .registry import did_you_mean
-from .task import Request
+from .request import Request
 
 
 def parse_model_args(text: Optional[str]) -> Dict[str, str]:

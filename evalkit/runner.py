@@ -38,7 +38,9 @@ from .store import PredictionWriter, RunDir, config_differences, write_json
 from .results import score_record
 from .sharding import shard
 from .schema import FORMAT_VERSION, Record, RunInfo
-from .task import Request, Sample, Task, TaskData
+from .request import Request
+from .samples import Sample, TaskData
+from .task import Task
 
 
 @dataclass

@@ -73,7 +73,7 @@ def openai_chat_scaling(concurrency: int, n: int, latency_s: float) -> List[Dict
     from .judge.server import MockJudgeServer
     from .media.video import SampledVideo
     from .registry import MODELS
-    from .task import Request, VideoPart
+    from .request import Request, VideoPart
 
     rng = np.random.default_rng(0)
     out: List[Dict[str, Any]] = []

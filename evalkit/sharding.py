@@ -12,7 +12,7 @@ import heapq
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .task import Sample
+from .samples import Sample
 
 
 def video_seconds(path: Optional[Path]) -> float:

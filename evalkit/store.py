@@ -22,13 +22,14 @@ import fcntl
 import json
 import os
 import socket
-import sys
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Set
 
+from . import schema
 from .errors import ConfigError
-from .schema import Record, RunInfo
+from .jsonsafe import dumps
+from .schema import Record, RunInfo, RunResults
 
 PREDICTIONS = "predictions.jsonl"
 RUN_JSON = "run.json"
@@ -38,13 +39,22 @@ RESULTS_JSON = "results.json"
 def write_json(path: Path, data: Any) -> None:
     """Atomic JSON write (temp file + rename), so a crash never leaves half a file."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    tmp.write_text(dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
+def read_json_file(path: Path, what: str, fix: str) -> Any:
+    """The JSON in ``path`` (an evalkit file), or a one-line error naming it and the fix."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise schema.RunFileError(f"{path}: not UTF-8 text, so not {what}; {fix}") from None
+    return schema.parse_json(text, str(path), fix)
+
+
 def read_records(path: Path, repair: bool = False) -> List[Record]:
-    """Records of a predictions file. A torn final line is dropped (and cut off if ``repair``);
-    a malformed line elsewhere is an error naming the file and line."""
+    """Records of a predictions file, validated. A torn final line is dropped (and cut off if
+    ``repair``); a malformed line elsewhere is an error naming the file and line."""
     if not path.exists():
         return []
     raw = path.read_bytes()
@@ -56,14 +66,16 @@ def read_records(path: Path, repair: bool = False) -> List[Record]:
             good_bytes += len(line) + 1
             continue
         try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
+            data = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
             if n == len(lines) - 1:  # unterminated last line: the record in flight at a crash
                 if repair:
                     with path.open("r+b") as fh:
                         fh.truncate(good_bytes)
                 break
-            raise ConfigError(f"{path}:{n + 1}: not a JSON record; fix or delete this line") from None
+            raise schema.RunFileError(f"{path}:{n + 1}: not a JSON record; delete this line and rerun the same "
+                                      "command to answer that sample again") from None
+        records.append(schema.record(data, f"{path}:{n + 1}"))
         good_bytes += len(line) + 1
     if repair and raw and not raw.endswith(b"\n") and good_bytes > len(raw):
         with path.open("ab") as fh:  # a whole record that lost its newline: end the line
@@ -82,7 +94,7 @@ class PredictionWriter:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def append(self, record: Mapping[str, Any]) -> None:
-        data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        data = (dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
         written = os.write(self._fd, data)
         while written < len(data):  # regular files take it whole; a short write continues in place
             written += os.write(self._fd, data[written:])
@@ -121,10 +133,15 @@ class RunDir:
         return sorted(self.task_dir(task).glob("predictions.rank*.jsonl"))
 
     def load_run(self) -> RunInfo:
-        if not self.run_json.exists():
+        """run.json, validated."""
+        if not self.run_json.is_file():
             raise ConfigError(f"{self.path} is not an evalkit run (no {RUN_JSON})")
-        info: RunInfo = json.loads(self.run_json.read_text(encoding="utf-8"))
-        return info
+        fix = "it is written when a run starts: rerun the command with --overwrite (or a new --run-name)"
+        return schema.run_info(read_json_file(self.run_json, "an evalkit run.json", fix), str(self.run_json))
+
+    def load_results(self) -> RunResults:
+        """results.json, validated (an older format migrated)."""
+        return load_results(self.results_json)
 
     def tasks(self) -> List[str]:
         return list(self.load_run()["config"]["tasks"])
@@ -154,9 +171,10 @@ class RunDir:
         return self.path / (".lock" if rank is None else f".lock.rank{rank}")
 
     @contextlib.contextmanager
-    def owned(self, rank: Optional[int] = None) -> Iterator[None]:
+    def owned(self, rank: Optional[int] = None, what: str = "evalkit run") -> Iterator[None]:
         """Hold this run directory (this rank's share of it) for the duration; refuse, naming the
-        holder, when another live process holds it or a conflicting share."""
+        holder, when another live process holds it or a conflicting share. The lock file names
+        the holder (pid, host, since, ``what``), never the command line, which may hold secrets."""
         self.path.mkdir(parents=True, exist_ok=True)
         mine = self.lock_path(rank)
         fd = os.open(mine, os.O_RDWR | os.O_CREAT, 0o644)
@@ -174,10 +192,17 @@ class RunDir:
                                   "or use another --run-name")
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time(),
-                                     "command": " ".join(sys.argv)}).encode())
+                                     "command": what}).encode())
             yield
         finally:
             os.close(fd)  # closing releases the lock (the kernel does the same if the process dies)
+
+    def refuse_if_busy(self, then: str) -> None:
+        """A ConfigError while a process still writes into this run (a run or torchrun ranks)."""
+        busy = self.busy()
+        if busy:
+            raise ConfigError(f"run {self.path} is still being written by {busy}; {then} when every process "
+                              "has finished")
 
     def busy(self) -> Optional[str]:
         """Who is still writing into this run directory, or None."""
@@ -195,7 +220,7 @@ class RunDir:
         tmp = self.predictions_path(task).with_suffix(".jsonl.tmp")
         with tmp.open("w", encoding="utf-8") as fh:
             for r in recs:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+                fh.write(dumps(r) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.predictions_path(task))
@@ -231,3 +256,9 @@ def holder(lock: Path) -> str:
 def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> List[str]:
     keys = sorted(set(old) | set(new))
     return [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in keys if old.get(k) != new.get(k)]
+
+
+def load_results(path: Path) -> RunResults:
+    """A results.json, validated (an older format migrated), or a one-line error naming it."""
+    fix = "re-score the run: `evalkit score RUN`"
+    return schema.results(read_json_file(path, "an evalkit results.json", fix), str(path))

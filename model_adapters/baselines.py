@@ -12,7 +12,7 @@ from typing import List, Optional
 
 from evalkit.media.sampling import SamplingSpec
 from evalkit.model import ModelAdapter
-from evalkit.task import Request
+from evalkit.request import Request
 
 
 @dataclass

@@ -27,7 +27,7 @@ from evalkit import chat_api
 from evalkit.errors import ConfigError, SampleError
 from evalkit.media.sampling import SamplingSpec
 from evalkit.model import ModelAdapter
-from evalkit.task import ImagePart, Request, VideoPart
+from evalkit.request import ImagePart, Request, VideoPart
 
 KEY_ENV = ("EVALKIT_MODEL_API_KEY", "OPENAI_API_KEY")
 DETAILS = ("auto", "low", "high")

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from evalkit.errors import ConfigError, SampleError
 from evalkit.model import ModelAdapter
-from evalkit.task import Request
+from evalkit.request import Request
 
 
 class MissingResponse(SampleError):

@@ -19,10 +19,12 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, read_parquet, require
 from evalkit.errors import ConfigError
-from evalkit.layouts import Layout, Located
 from evalkit.scoring.choice import letters
 from evalkit.schema import Record
-from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
+from evalkit.protocol import OfficialRef
+from evalkit.request import Request
+from evalkit.samples import Layout, Located, Sample, TaskData
+from evalkit.task import ExportOptions
 
 from .multiple_choice import LETTER_INSTRUCTION, MultipleChoiceTask
 
@@ -134,10 +136,8 @@ class EgoSchema(MultipleChoiceTask):
         validation-server JSON ``{q_uid: 0-4}`` (parsed answers only: that server scores what it
         gets). An unparsed or failed answer is never filled at random: the export stops unless
         ``--fill-unparsed K`` says what to write, which ``egoschema_export.json`` records."""
-        if fmt != "official":
-            return super().export(records, fmt, out_dir, options)
-        parsed = {r["id"]: "ABCDE".index(r["parsed"]["official"]) for r in records
-                  if r["parsed"]["official"] in ("A", "B", "C", "D", "E")}
+        parsed = {r["id"]: "ABCDE".index(r["parsed"][self.official.name]) for r in records
+                  if r["parsed"][self.official.name] in ("A", "B", "C", "D", "E")}
         unparsed = [r["id"] for r in records if r["id"] not in parsed]
         fill = options.fill_unparsed if options else None
         if unparsed and fill is None:
@@ -154,7 +154,7 @@ class EgoSchema(MultipleChoiceTask):
             writer.writerows(rows.items())
         json_path.write_text(json.dumps(parsed, indent=2) + "\n", encoding="utf-8")
         side.write_text(json.dumps({
-            "task": self.name, "protocol": "official", "kaggle_rows": len(rows),
+            "task": self.name, "protocol": self.official.name, "kaggle_rows": len(rows),
             "validation_json_rows": len(parsed), "validation_json": "parsed answers only",
             "fill_unparsed": fill if unparsed else None, "n_filled": len(unparsed), "filled_q_uids": unparsed,
         }, indent=2) + "\n", encoding="utf-8")

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, read_parquet, require
-from evalkit.layouts import Layout, Located
 from evalkit.scoring.choice import letters
 from evalkit.schema import Record
-from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
+from evalkit.protocol import OfficialRef
+from evalkit.request import Request
+from evalkit.samples import Layout, Located, Sample, TaskData
+from evalkit.task import ExportOptions
 
 from .multiple_choice import MultipleChoiceTask
 
@@ -49,7 +51,7 @@ def official_gold(candidates: Sequence[str], answer: str) -> str:
     return chr(ord("A") + idx)
 
 
-def official_reading(pred: str) -> str:
+def official_answer(pred: str) -> str:
     """``check_ans``: the character just before the first ')' (Python slicing: '' when ')' is
     first), else the whole reply, unstripped."""
     if ")" in pred:
@@ -155,7 +157,7 @@ class MLVU(MultipleChoiceTask):
         return TaskData(samples, tuple(files))
 
     def official_extract(self, response: str, record: Record) -> str:
-        return official_reading(response)
+        return official_answer(response)
 
     def build_request(self, sample: Sample, media: Any) -> Request:
         return self.video_request(sample, media, prompt_text(sample.fields["question"], sample.choices),
@@ -195,7 +197,7 @@ class MLVUTest(MLVU):
         return TaskData(samples, (path,))
 
     def official_extract(self, response: str, record: Record) -> str:
-        return submission_option(response)
+        return official_test_answer(response)
 
     def export_formats(self) -> Tuple[str, ...]:
         return ("official",)
@@ -203,16 +205,14 @@ class MLVUTest(MLVU):
     def export(self, records: Sequence[Record], fmt: str, out_dir: Path,
                options: Optional[ExportOptions] = None) -> List[Path]:
         """The submission file of the MLVU test server: [{question_id, question_type, option}]."""
-        if fmt != "official":
-            return super().export(records, fmt, out_dir, options)
         rows = [{"question_id": r["id"], "question_type": r["fields"]["question_type"],
-                 "option": submission_option(r["response"] or "")} for r in records]
+                 "option": official_test_answer(r["response"] or "")} for r in records]
         out = Path(out_dir) / "mlvu_test_submission.json"
         out.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return [out]
 
 
-def submission_option(pred: str) -> str:
+def official_test_answer(pred: str) -> str:
     """The authors' test script: the text before the first ')', stripped."""
     pred = pred.strip()
     return pred[: pred.index(")")].strip() if ")" in pred else pred

@@ -18,14 +18,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Dict, List, Optional, Sequence
 
 from evalkit.data import inside, read_json, require
-from evalkit.layouts import Layout, Located
 from evalkit.judge import JudgeItem, JudgeSpec
 from evalkit.scoring.metrics import macro_average
-from evalkit.schema import ProtocolResult, Record
+from evalkit.schema import AccuracyResult, Record
 from evalkit.scoring.verdicts import primary_verdict
-from evalkit.task import ImagePart, OfficialRef, Parsed, Request, Sample, TaskData
+from evalkit.protocol import ANSWERED, AccuracyProtocol, OfficialRef, Parsed, Protocol
+from evalkit.request import ImagePart, Request
+from evalkit.samples import Layout, Located, Sample, TaskData
 
-from .multiple_choice import MultipleChoiceTask
+from .multiple_choice import ChoiceProtocol, MultipleChoiceTask
 
 HF_REPO = "FanqingM/MMIU-Benchmark"
 HF_REVISION = None  # no commit of the HF copy is pinned: the revision found is recorded
@@ -70,7 +71,7 @@ def official_reply(response: str) -> str:
     return re.sub(r"^[.,()]+|[.,()]+$", "", response.strip().replace("\u00a0", "").strip()).strip()
 
 
-def official_choice(response: Optional[str]) -> Optional[str]:
+def official_answer(response: Optional[str]) -> Optional[str]:
     """The authors' choice for a reply: a letter (case kept), 'Z', or None for the LLM matcher."""
     if response is None or response.strip() in ERROR_REPLIES:
         return "Z"
@@ -83,6 +84,26 @@ def prompt_text(task: str, question: str, context: str) -> str:
     return body + INSTRUCTION
 
 
+class MMIUOfficial(ChoiceProtocol):
+    """The authors' reading: a bare letter, 'Z' for empty replies and image errors, else the
+    matcher's verdict when ``evalkit judge`` ran it (used as upstream, even '' or prose); a
+    choice is right when it is a substring of the gold. With no matcher verdict (not run, or it
+    failed) the item leaves the denominator and is counted unparsed, like upstream 'GPT error';
+    a verdict the authors' code scores is read, even ''."""
+
+    def read(self, record: Record) -> Parsed:
+        choice = official_answer(record.get("response"))
+        verdict = primary_verdict(record)
+        if choice is None and verdict is not None and not verdict.get("error"):
+            choice = verdict["pred"] or ""
+        if choice is None:
+            return Parsed("", None)
+        return Parsed(choice, float(choice.strip().lower() in record["target"].lower()))
+
+    def unparsed(self, record: Record) -> bool:
+        return record.get("error") is None and record["score"][self.name] is None
+
+
 class MMIU(MultipleChoiceTask):
     name = "mmiu"
     description = "MMIU multi-image understanding (11,698 questions, 7 relationships); macro over tasks"
@@ -90,7 +111,7 @@ class MMIU(MultipleChoiceTask):
     official_rule = "MMIU evaluate.py + evaluate_correct.py"
     official_ref = OfficialRef("OpenGVLab/MMIU", "evaluate.py + evaluate_correct.py",
                                "36c48ec6d59732bc49e9c5ebd7670be41d34a874")
-    official_denominator = "answered"
+    official_denominator = ANSWERED
     breakdown_keys = ("task", "relationship")
     macro_key = "task"
     dataset_revision = HF_REVISION
@@ -125,16 +146,12 @@ class MMIU(MultipleChoiceTask):
                                   choices=tuple(options)))
         return TaskData(samples, (path,))
 
-    def parse(self, record: Record, protocol: str) -> Parsed:
-        if protocol != "official":
-            return super().parse(record, protocol)
-        choice = official_choice(record.get("response"))
-        verdict = primary_verdict(record)
-        if choice is None and verdict is not None and not verdict.get("error"):
-            choice = verdict["pred"] or ""  # the matcher's grading, used as upstream (even '' or prose)
-        if choice is None:
-            return Parsed("", None)  # no matcher run, or it failed: left out, like upstream 'GPT error'
-        return Parsed(choice, float(choice.strip().lower() in record["target"].lower()))
+    def official_protocol(self) -> Protocol:
+        return MMIUOfficial("official", self.official_rule, self.official_extract, ANSWERED,
+                            **self.protocol_kw(upstream=True, ref=self.official_ref, headline=True))
+
+    def official_extract(self, response: str, record: Record) -> str:
+        return official_answer(response) or ""
 
     def judge_spec(self) -> JudgeSpec:
         return MATCHER
@@ -143,25 +160,15 @@ class MMIU(MultipleChoiceTask):
         """Replies that are not a bare letter (the upstream matcher's share)."""
         return [JudgeItem(r["id"], {"question": r["fields"]["question"], "options": r["fields"]["options_text"],
                                     "pred": official_reply(r["response"] or "")})
-                for r in records if official_choice(r.get("response")) is None]
+                for r in records if official_answer(r.get("response")) is None]
 
-    def unparsed(self, record: Record, protocol: str) -> bool:
-        """Official: only items left out of the denominator (no matcher verdict, or the matcher
-        failed). A verdict the authors' code counts and scores is read, even '' (which their
-        substring test scores right)."""
-        if protocol != "official":
-            return super().unparsed(record, protocol)
-        return record.get("error") is None and record["score"]["official"] is None
-
-    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
-        """Adds, per relationship, the unweighted mean over its task values (as the overall is)."""
-        out = super().aggregate(records, protocol, seed)
+    def add_metrics(self, records: Sequence[Record], protocol: AccuracyProtocol, result: AccuracyResult) -> None:
+        """Per relationship, the unweighted mean over its task values (as the overall is)."""
         task_rel = {r["fields"]["task"]: r["fields"]["relationship"] for r in records}
         per_rel: Dict[str, Dict[str, Any]] = {}
-        for task, summary in out["breakdown"]["task"].items():
+        for task, summary in result["breakdown"]["task"].items():
             per_rel.setdefault(task_rel[task], {})[task] = summary
-        out["macro_by_relationship"] = {rel: macro_average(tasks) for rel, tasks in per_rel.items()}
-        return out
+        result["macro_by_relationship"] = {rel: macro_average(tasks) for rel, tasks in per_rel.items()}
 
     def build_request(self, sample: Sample, media: Any) -> Request:
         f = sample.fields

@@ -22,13 +22,14 @@ import numpy as np
 
 from evalkit.data import cache_dir, read_parquet, read_tsv, require
 from evalkit.errors import DataError
-from evalkit.layouts import Layout, Located
 from evalkit.scoring.choice import letters
-from evalkit.schema import ProtocolResult, Record
-from evalkit.task import ImagePart, OfficialRef, Request, Sample, TaskData
+from evalkit.schema import AccuracyResult, Record
+from evalkit.protocol import AccuracyProtocol, OfficialRef
+from evalkit.request import ImagePart, Request
+from evalkit.samples import Layout, Located, Sample, TaskData
 
 from .image_data import file_digest, stored_image
-from .multiple_choice import MultipleChoiceTask
+from .multiple_choice import MultipleChoiceTask, options
 
 HF_REPO = "MUIRBENCH/MUIRBENCH"
 HF_REVISION = None  # no commit of the HF copy is pinned: the revision found is recorded
@@ -63,7 +64,7 @@ def tsv_rows(path: Path) -> List[Dict[str, Any]]:
     return rows
 
 
-def official_parse(response: str, choices: Sequence[str], index2ans: Mapping[str, str]) -> str:
+def official_answer(response: str, choices: Sequence[str], index2ans: Mapping[str, str]) -> str:
     """The authors' parse_multi_choice_response without the random fill ('' instead)."""
     for char in [",", ".", "!", "?", ";", ":", "'"]:
         response = response.strip(char)
@@ -145,9 +146,9 @@ class MuirBench(MultipleChoiceTask):
                       choices=tuple(opts))
 
     def official_extract(self, response: str, record: Record) -> str:
-        opts = self.options(record)
+        opts = options(record)
         choices = letters(len(opts))
-        return official_parse(response, choices, dict(zip(choices, opts)))
+        return official_answer(response, choices, dict(zip(choices, opts)))
 
     def build_request(self, sample: Sample, media: Any) -> Request:
         text = prompt_text(sample.fields["question"], sample.choices)
@@ -163,9 +164,8 @@ class MuirBench(MultipleChoiceTask):
         return Request(sample.id, self.name, parts, choices=tuple(letters(len(sample.choices))),
                        max_new_tokens=self.max_new_tokens)
 
-    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
-        """Adds pair accuracy: an answerable question and its unanswerable twin both right."""
-        out = super().aggregate(records, protocol, seed)
+    def add_metrics(self, records: Sequence[Record], protocol: AccuracyProtocol, result: AccuracyResult) -> None:
+        """Pair accuracy: an answerable question and its unanswerable twin both right."""
         by_idx = {r["id"]: r for r in records}
         pairs: Set[Tuple[str, ...]] = set()
         both = 0.0
@@ -174,7 +174,6 @@ class MuirBench(MultipleChoiceTask):
             if twin in by_idx and twin != r["id"]:
                 pairs.add(tuple(sorted((r["id"], twin))))
         for a, b in pairs:
-            both += (by_idx[a]["score"][protocol] or 0) * (by_idx[b]["score"][protocol] or 0)
-        out["metrics"]["pair_accuracy"] = 100.0 * both / len(pairs) if pairs else None
-        out["n_pairs"] = len(pairs)
-        return out
+            both += (by_idx[a]["score"][protocol.name] or 0) * (by_idx[b]["score"][protocol.name] or 0)
+        result["metrics"]["pair_accuracy"] = 100.0 * both / len(pairs) if pairs else None
+        result["n_pairs"] = len(pairs)

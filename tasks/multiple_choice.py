@@ -1,36 +1,68 @@
-"""What every multiple-choice task shares: per-protocol parsing with explicit denominators, the
-strict extractor, and aggregation with breakdowns and clustered bootstrap CIs. A task states only
-its official extraction rule and its official denominator."""
+"""What every multiple-choice task shares: its two protocols (``official``: the authors' rule,
+the headline; ``strict``: evalkit's one extractor, every item counted) and the common video
+prompt. A task states its official rule's name, its extractor (``official_extract``), its
+official denominator and reference, its breakdowns and, where the headline is a macro mean, the
+field it averages over."""
 from __future__ import annotations
 
-from typing import Any, ClassVar, List, Optional, Sequence
+from typing import Any, ClassVar, List, Optional, Sequence, Tuple
 
+from evalkit.protocol import ALL, AccuracyProtocol, Denominator, Protocol
+from evalkit.request import Request, VideoPart
+from evalkit.samples import Sample, TaskData
+from evalkit.schema import AccuracyResult, Record, TaskInfo
 from evalkit.scoring.choice import STRICT_RULE_VERSION, extract_choice_strict, letters
-from evalkit.scoring.metrics import accuracy, breakdown, clustered_bootstrap_ci, macro_average
-from evalkit.schema import ProtocolResult, Record, TaskInfo
-from evalkit.scoring.verdicts import judge_models
-from evalkit.task import Parsed, Request, Sample, Task, TaskData, VideoPart
+from evalkit.task import Task
 
 LETTER_INSTRUCTION = "\nAnswer with the option's letter from the given choices directly."
 
 
+def options(record: Record) -> List[str]:
+    """The record's choices (a sample's ``choices`` are stored as ``fields["options"]``)."""
+    return list(record["fields"].get("options", ()))
+
+
+def strict_extract(response: str, record: Record) -> str:
+    """evalkit's strict reading: the one option letter the response commits to."""
+    return extract_choice_strict(response, letters(len(options(record))), options(record))
+
+
+class ChoiceProtocol(AccuracyProtocol):
+    """An accuracy protocol over option letters: a reading that is no option letter of the
+    record (e.g. MLVU's character before ')') is scored as its rule says but counted unparsed."""
+
+    def unparsed(self, record: Record) -> bool:
+        return record.get("error") is None and record["parsed"][self.name] not in letters(len(options(record)))
+
+
 class MultipleChoiceTask(Task):
     official_rule: ClassVar[str]  # names the upstream script the official extractor follows
-    # "answered": items with no extracted answer leave the denominator; "all": they count wrong
-    official_denominator: ClassVar[str] = "all"
+    official_denominator: ClassVar[Denominator] = ALL
     # headline = unweighted mean over the groups of this field (MLVU question types, MMIU tasks)
     macro_key: ClassVar[Optional[str]] = None
 
     def official_extract(self, response: str, record: Record) -> str:
-        """The official rule's reading of ``response`` ('' when it finds no answer)."""
-        return extract_choice_strict(response, self.letters(record), self.options(record))
+        """The official rule's reading of ``response`` ('' when it finds no answer); by default
+        the strict extractor (tasks whose authors publish no parser)."""
+        return strict_extract(response, record)
 
-    def options(self, record: Record) -> List[str]:
-        """The record's choices (a sample's ``choices`` are stored as ``fields["options"]``)."""
-        return list(record["fields"].get("options", ()))
+    def official_protocol(self) -> Protocol:
+        """The official protocol; tasks whose official rule is more than an extractor (an LLM
+        fallback, its own correctness test) return their own."""
+        return ChoiceProtocol("official", self.official_rule, self.official_extract, self.official_denominator,
+                              **self.protocol_kw(upstream=True, ref=self.official_ref, headline=True))
 
-    def letters(self, record: Record) -> List[str]:
-        return letters(len(self.options(record)))
+    def make_protocols(self) -> Tuple[Protocol, ...]:
+        strict = ChoiceProtocol("strict", STRICT_RULE_VERSION, strict_extract, ALL, **self.protocol_kw())
+        return self.official_protocol(), strict
+
+    def protocol_kw(self, **kw: Any) -> dict:
+        """Keyword arguments every protocol of this task shares (its aggregation settings)."""
+        return {"breakdown_keys": self.breakdown_keys, "macro_key": self.macro_key, "extras": self.add_metrics,
+                "fallback_judge": kw.get("upstream", False) and self.judge_spec() is not None, **kw}
+
+    def add_metrics(self, records: Sequence[Record], protocol: AccuracyProtocol, result: AccuracyResult) -> None:
+        """Task-specific figures added to every protocol's result (e.g. MuirBench pair accuracy)."""
 
     def video_request(self, sample: Sample, media: Any, text: str, **kw: Any) -> Request:
         """The common video prompt: the video, then the task's text."""
@@ -38,57 +70,6 @@ class MultipleChoiceTask(Task):
                        choices=tuple(letters(len(sample.choices))),
                        max_new_tokens=self.max_new_tokens, **kw)
 
-    def denominator(self, protocol: str) -> str:
-        return self.official_denominator if protocol == "official" else "all"
-
-    def parse(self, record: Record, protocol: str) -> Parsed:
-        response = record.get("response")
-        if response is None:  # failed sample: no response at all
-            answer = ""
-        elif protocol == "official":
-            answer = self.official_extract(response, record)
-        else:
-            answer = extract_choice_strict(response, self.letters(record), self.options(record))
-        if not answer:
-            return Parsed("", None if self.denominator(protocol) == "answered" else 0.0)
-        return Parsed(answer, float(answer == record["target"]))
-
-    def unparsed(self, record: Record, protocol: str) -> bool:
-        return record.get("error") is None and record["parsed"][protocol] not in self.letters(record)
-
-    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
-        scored = [r for r in records if r["target"]]  # items without a public answer are not scored
-        scores = [r["score"][protocol] for r in scored]
-        summary = accuracy(scores)
-        groups = breakdown(scores, [r["fields"] for r in scored], self.breakdown_keys)
-        metrics = {"accuracy": summary["accuracy"]}
-        if self.macro_key:
-            metrics = {"macro_accuracy": macro_average(groups[self.macro_key]), "micro_accuracy": summary["accuracy"]}
-        judges = judge_models(records)
-        extraction = self.official_rule if protocol == "official" else STRICT_RULE_VERSION
-        if protocol == "official" and self.judge_spec() is not None:  # an optional upstream LLM matcher
-            extraction += f" + LLM fallback ({judges[0]})" if judges else ", LLM fallback off"
-        return {
-            "protocol": protocol,
-            "judge_model": judges[0] if judges and protocol == "official" else None,
-            "metrics": metrics,
-            "ci95": {"accuracy" if not self.macro_key else "micro_accuracy":
-                     clustered_bootstrap_ci(scores, [r["cluster"] for r in scored], seed=seed)},
-            "n": summary["n"],
-            "n_scored": summary["n_scored"],
-            "n_correct": summary["n_correct"],
-            "n_unparsed": sum(1 for r in scored if self.unparsed(r, protocol)),
-            "n_failed": sum(1 for r in scored if r.get("error") is not None),
-            "n_unscored": len(records) - len(scored),
-            "n_warned": sum(1 for r in scored if (r.get("prompt") or {}).get("warnings")),
-            "denominator": self.denominator(protocol),
-            "extraction": extraction,
-            "averaging": f"macro over {self.macro_key}" if self.macro_key else "micro",
-            "unit": "percent",
-            "ci_method": "percentile bootstrap, 2000 resamples of clusters (videos)",
-            "breakdown": groups,
-        }
-
     def describe(self, data: Optional[TaskData] = None) -> TaskInfo:
         return {**super().describe(data), "official_rule": self.official_rule,
-                "official_denominator": self.official_denominator, "strict_rule": STRICT_RULE_VERSION}
+                "official_denominator": self.official_denominator.name, "strict_rule": STRICT_RULE_VERSION}

@@ -16,14 +16,17 @@ from pathlib import Path
 from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, read_parquet, require
-from evalkit.layouts import Layout, Located
 from evalkit.judge import QA_JUDGE, JudgeItem, JudgeSpec
-from evalkit.schema import ProtocolResult, Record, Verdict
+from evalkit.schema import JUDGED, JudgedResult, Record, Verdict
 from evalkit.scoring.metrics import breakdown, clustered_bootstrap_ci
 from evalkit.scoring.verdicts import judge_models, primary_verdict
-from evalkit.task import OfficialRef, Parsed, Request, Sample, Task, TaskData, VideoPart
+from evalkit.protocol import OfficialRef, Parsed, Protocol
+from evalkit.request import Request, VideoPart
+from evalkit.samples import Layout, Located, Sample, TaskData
+from evalkit.task import Task
 
 INSTRUCTION = "\nAnswer the question using a single word or phrase."
+EXTRACTION = "Video-ChatGPT judge reply: dict literal, int(score), 'yes'/'no' substring"
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".webm", ".gif", ".mov")
 
 
@@ -32,9 +35,64 @@ VIDEO_CHATGPT_JSON = Layout("video-chatgpt-json", ("test_q.json", "test_a.json")
 HF_PARQUET = Layout("hf-parquet", ("**/*.parquet",), "the HF snapshot, as lmms-eval reads it")
 
 
+class JudgedQA(Protocol):
+    """The Video-ChatGPT protocol over the verdicts of ``evalkit judge``: per judge model,
+    Accuracy = yes / (yes + no) and Score = mean integer score over judged items; judge failures
+    and failed samples are excluded and counted; the primary (oldest) judge is the headline."""
+
+    kind = JUDGED
+
+    def __init__(self, name: str, breakdown_keys: Tuple[str, ...], **kw: Any):
+        super().__init__(name, EXTRACTION, **kw)
+        self.breakdown_keys = breakdown_keys
+
+    def read(self, record: Record) -> Parsed:
+        """The primary judge's verdict ('' and no score until the run is judged)."""
+        verdict = primary_verdict(record)
+        if verdict is None:
+            return Parsed("", None)
+        return Parsed(verdict["pred"] or "", None if verdict["error"] else float(verdict["pred"] == "yes"))
+
+    def aggregate(self, records: Sequence[Record], seed: int) -> JudgedResult:
+        judges = judge_models(records)
+        by_judge = {m: self.judged_metrics(records, m, seed) for m in judges}
+        head = by_judge[judges[0]] if judges else self.judged_metrics(records, None, seed)
+        result: JudgedResult = {**head, "by_judge": by_judge}
+        return self.stamped(result)
+
+    def judged_metrics(self, records: Sequence[Record], model: Optional[str], seed: int) -> JudgedResult:
+        verdicts: List[Optional[Verdict]] = [(r.get("judgements") or {}).get(model) if model else None
+                                             for r in records]
+        ok = [v for v in verdicts if v is not None and not v["error"]]
+        yes_no = [None if v is None or v["error"] else 1.0 if v["pred"] == "yes" else 0.0 if v["pred"] == "no"
+                  else None for v in verdicts]
+        scores = [None if v is None or v["error"] else float(v["score"] or 0) for v in verdicts]
+        counts = Counter(v["pred"] for v in ok)
+        n_yes, n_no, judged = counts.get("yes", 0), counts.get("no", 0), len(ok)
+        clusters = [r["cluster"] for r in records]
+        n_judge_failed = sum(1 for v in verdicts if v is not None and v["error"])
+        return {
+            "kind": JUDGED,
+            "protocol": self.name,
+            "judge_model": model,
+            "metrics": {"accuracy": 100.0 * n_yes / (n_yes + n_no) if n_yes + n_no else None,
+                        "score": sum(s for s in scores if s is not None) / judged if judged else None},
+            "ci95": {"accuracy": clustered_bootstrap_ci(yes_no, clusters, seed=seed),
+                     "score": clustered_bootstrap_ci(scores, clusters, seed=seed, scale=1.0)},
+            "n": len(records), "n_scored": n_yes + n_no, "n_yes": n_yes, "n_no": n_no,
+            "n_neither": counts.get(None, 0), "n_judged": judged,
+            "n_judge_failed": n_judge_failed,
+            "n_failed": sum(1 for r in records if r.get("error") is not None),
+            "n_unjudged": sum(1 for r, v in zip(records, verdicts) if v is None and r.get("error") is None),
+            "n_unparsed": n_judge_failed,
+            "denominator": "yes+no (accuracy); judged items (score)",
+            "extraction": self.rule,
+            "unit": "percent (accuracy), 0-5 (score)",
+            "breakdown": breakdown(yes_no, [r["fields"] for r in records], self.breakdown_keys),
+        }
+
+
 class OpenEndedQA(Task):
-    protocols = ("official",)
-    judged: ClassVar[bool] = True
     official_ref = OfficialRef("mbzuai-oryx/Video-ChatGPT", "quantitative_evaluation/evaluate_activitynet_qa.py",
                                "659e04b2ce4bb518b663eb06f7db27b4971e8bde")
     breakdown_keys = ("type",)
@@ -42,6 +100,9 @@ class OpenEndedQA(Task):
     video_prefixes: ClassVar[Tuple[str, ...]] = ("",)
     video_dirs: ClassVar[Tuple[str, ...]] = ("videos", ".")
     layouts = (VIDEO_CHATGPT_JSON, HF_PARQUET)
+
+    def make_protocols(self) -> Tuple[Protocol, ...]:
+        return (JudgedQA("official", self.breakdown_keys, upstream=True, ref=self.official_ref, headline=True),)
 
     def read_layout(self, layout: Layout, files: List[Path], where: Located) -> TaskData:
         if layout.name == HF_PARQUET.name:
@@ -100,50 +161,6 @@ class OpenEndedQA(Task):
     def build_request(self, sample: Sample, media: Any) -> Request:
         return Request(sample.id, self.name, [VideoPart(sample.video, media), sample.fields["question"] + INSTRUCTION],
                        max_new_tokens=self.max_new_tokens)
-
-    def parse(self, record: Record, protocol: str) -> Parsed:
-        """The primary judge's verdict ('' and no score until the run is judged)."""
-        verdict = primary_verdict(record)
-        if verdict is None:
-            return Parsed("", None)
-        return Parsed(verdict["pred"] or "", None if verdict["error"] else float(verdict["pred"] == "yes"))
-
-    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
-        judges = judge_models(records)
-        by_judge = {m: self.judged_metrics(records, m, seed) for m in judges}
-        head = by_judge[judges[0]] if judges else self.judged_metrics(records, None, seed)
-        return {**head, "by_judge": by_judge}
-
-    def judged_metrics(self, records: Sequence[Record], model: Optional[str], seed: int) -> ProtocolResult:
-        verdicts: List[Optional[Verdict]] = [(r.get("judgements") or {}).get(model) if model else None
-                                             for r in records]
-        ok = [v for v in verdicts if v is not None and not v["error"]]
-        yes_no = [None if v is None or v["error"] else 1.0 if v["pred"] == "yes" else 0.0 if v["pred"] == "no"
-                  else None for v in verdicts]
-        scores = [None if v is None or v["error"] else float(v["score"] or 0) for v in verdicts]
-        counts = Counter(v["pred"] for v in ok)
-        n_yes, n_no, judged = counts.get("yes", 0), counts.get("no", 0), len(ok)
-        clusters = [r["cluster"] for r in records]
-        n_judge_failed = sum(1 for v in verdicts if v is not None and v["error"])
-        return {
-            "protocol": "official",
-            "judge_model": model,
-            "metrics": {"accuracy": 100.0 * n_yes / (n_yes + n_no) if n_yes + n_no else None,
-                        "score": sum(s for s in scores if s is not None) / judged if judged else None},
-            "ci95": {"accuracy": clustered_bootstrap_ci(yes_no, clusters, seed=seed),
-                     "score": clustered_bootstrap_ci(scores, clusters, seed=seed, scale=1.0)},
-            "n": len(records), "n_scored": n_yes + n_no, "n_yes": n_yes, "n_no": n_no,
-            "n_neither": counts.get(None, 0), "n_judged": judged,
-            "n_judge_failed": n_judge_failed,
-            "n_failed": sum(1 for r in records if r.get("error") is not None),
-            "n_unjudged": sum(1 for r, v in zip(records, verdicts) if v is None and r.get("error") is None),
-            "n_unparsed": n_judge_failed,
-            "denominator": "yes+no (accuracy); judged items (score)",
-            "extraction": "Video-ChatGPT judge reply: dict literal, int(score), 'yes'/'no' substring",
-            "unit": "percent (accuracy), 0-5 (score)",
-            "breakdown": breakdown(yes_no, [r["fields"] for r in records], self.breakdown_keys),
-        }
-
 
 class MSVDQA(OpenEndedQA):
     name = sample_name = "msvd_qa"

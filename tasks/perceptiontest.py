@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, read_parquet, require
-from evalkit.layouts import Layout, Located
 from evalkit.scoring.choice import letters
 from evalkit.schema import Record
-from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
+from evalkit.protocol import OfficialRef
+from evalkit.request import Request
+from evalkit.samples import Layout, Located, Sample, TaskData
+from evalkit.task import ExportOptions
 
 from .multiple_choice import LETTER_INSTRUCTION, MultipleChoiceTask
 
@@ -145,11 +147,9 @@ class PerceptionTest(MultipleChoiceTask):
                options: Optional[ExportOptions] = None) -> List[Path]:
         """The results file ``calc_top1`` reads: ``{video_id: [{id, answer_id, answer}]}``.
         Unparsed answers are left out, so calc_top1 will report them missing."""
-        if fmt != "official":
-            return super().export(records, fmt, out_dir, options)
         out: Dict[str, List[Dict[str, Any]]] = {}
         for r in records:
-            got = r["parsed"]["official"]
+            got = r["parsed"][self.official.name]
             if got in ("A", "B", "C"):
                 f = r["fields"]
                 k = "ABC".index(got)

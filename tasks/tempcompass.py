@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import media_path, read_json, read_parquet, require
-from evalkit.layouts import Layout, Located
 from evalkit.judge import JudgeItem, JudgeReplyError, JudgeSpec
-from evalkit.schema import ProtocolResult, Record
+from evalkit.schema import AccuracyResult, Record
 from evalkit.scoring.verdicts import primary_verdict
-from evalkit.task import OfficialRef, Parsed, Request, Sample, TaskData
+from evalkit.protocol import OfficialRef, Parsed, Protocol
+from evalkit.request import Request
+from evalkit.samples import Layout, Located, Sample, TaskData
 
-from .multiple_choice import MultipleChoiceTask
+from .multiple_choice import ChoiceProtocol, MultipleChoiceTask
 
 HF_REPOS = ("lmms-eval/TempCompass", "lmms-lab/TempCompass")
 HF_REVISION = None  # no commit of the HF copy is pinned: the revision found is recorded
@@ -105,7 +106,7 @@ def judge_rating(reply: str) -> Tuple[str, int]:
 JUDGE = JudgeSpec("tempcompass-multi-choice", JUDGE_SYSTEM, JUDGE_USER, judge_rating)
 
 
-def official_match(prediction: Optional[str], answer: str) -> str:
+def official_answer(prediction: Optional[str], answer: str) -> str:
     """The letter the authors' hand-written rules read, or '' when none matches (where they
     would ask an LLM). A missing prediction matches nothing and scores 0 upstream too."""
     if prediction is None:
@@ -120,6 +121,30 @@ def official_match(prediction: Optional[str], answer: str) -> str:
     if any(pred.startswith(p) for p in ("A)", "B)", "C)", "D)")):
         return pred.split(")")[0]
     return ""
+
+
+class TempCompassOfficial(ChoiceProtocol):
+    """The authors' rules; what no rule matches takes the LLM fallback's rating when ``evalkit
+    judge`` ran it (0 when the judge failed, as upstream), else scores 0. Unparsed: no rule
+    matched (judge-rated replies included, as upstream's match_success says); a matched letter
+    outside the options is wrong, not unparsed. Adds the authors' match success rate."""
+
+    def read(self, record: Record) -> Parsed:
+        response = record.get("response")
+        letter = "" if response is None else self.extract(response, record)
+        verdict = primary_verdict(record)
+        if not letter and verdict is not None and record.get("response"):
+            return Parsed("", 0.0 if verdict.get("error") else float(verdict["score"] or 0))
+        return Parsed(letter, float(letter == record["target"]))
+
+    def unparsed(self, record: Record) -> bool:
+        return record.get("error") is None and record["parsed"][self.name] == ""
+
+    def aggregate(self, records: Sequence[Record], seed: int) -> AccuracyResult:
+        out = super().aggregate(records, seed)  # every question counts, failures unmatched
+        matched = sum(1 for r in records if r["parsed"][self.name])
+        out["metrics"]["match_success_rate"] = 100.0 * matched / len(records) if records else None
+        return out
 
 
 class TempCompass(MultipleChoiceTask):
@@ -172,15 +197,12 @@ class TempCompass(MultipleChoiceTask):
                                   choices=tuple(options)))
         return TaskData(samples, tuple(files))
 
-    def parse(self, record: Record, protocol: str) -> Parsed:
-        if protocol != "official":
-            return super().parse(record, protocol)
-        letter = official_match(record.get("response"), record["fields"]["answer_text"])
-        verdict = primary_verdict(record)
-        if not letter and verdict is not None and record.get("response"):
-            # the LLM fallback's rating; a judge that never answered counts 0, as upstream
-            return Parsed("", 0.0 if verdict.get("error") else float(verdict["score"] or 0))
-        return Parsed(letter, float(letter == record["target"]))
+    def official_protocol(self) -> Protocol:
+        return TempCompassOfficial("official", self.official_rule, self.official_extract,
+                                   **self.protocol_kw(upstream=True, ref=self.official_ref, headline=True))
+
+    def official_extract(self, response: str, record: Record) -> str:
+        return official_answer(response, record["fields"]["answer_text"])
 
     def judge_spec(self) -> JudgeSpec:
         return JUDGE
@@ -190,21 +212,7 @@ class TempCompass(MultipleChoiceTask):
         return [JudgeItem(r["id"], {"question": r["fields"]["question"], "answer": r["fields"]["answer_text"],
                                     "pred": (r["response"] or "").replace("</s>", "").strip()})
                 for r in records if r.get("response")
-                and not official_match(r["response"], r["fields"]["answer_text"])]
-
-    def unparsed(self, record: Record, protocol: str) -> bool:
-        """Official: no hand-written rule matched (judge-rated replies included, as upstream's
-        match_success says); a matched letter outside the options is wrong, not unparsed."""
-        if protocol != "official":
-            return super().unparsed(record, protocol)
-        return record.get("error") is None and record["parsed"]["official"] == ""
-
-    def aggregate(self, records: Sequence[Record], protocol: str, seed: int) -> ProtocolResult:
-        out = super().aggregate(records, protocol, seed)
-        if protocol == "official":  # the authors' figure: every question counts, failures unmatched
-            matched = sum(1 for r in records if r["parsed"]["official"])
-            out["metrics"]["match_success_rate"] = 100.0 * matched / len(records) if records else None
-        return out
+                and not official_answer(r["response"], r["fields"]["answer_text"])]
 
     def build_request(self, sample: Sample, media: Any) -> Request:
         return self.video_request(sample, media, sample.fields["question"] + INSTRUCTION)

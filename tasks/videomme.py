@@ -25,11 +25,13 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from evalkit.data import inside, media_path, read_parquet, read_tsv, require
 from evalkit.errors import DataError
-from evalkit.layouts import Layout, Located
 from evalkit.media.subtitles import lines_at, parse_srt_checked
 from evalkit.media.video import SampledVideo
 from evalkit.schema import Record
-from evalkit.task import ExportOptions, OfficialRef, Request, Sample, TaskData
+from evalkit.protocol import ANSWERED, OfficialRef
+from evalkit.request import Request
+from evalkit.samples import Layout, Located, Sample, TaskData
+from evalkit.task import ExportOptions
 
 from .multiple_choice import MultipleChoiceTask
 
@@ -70,7 +72,7 @@ OFFICIAL_PREFIXES = (
 )
 
 
-def extract_official(response: str) -> str:
+def official_answer(response: str) -> str:
     """Video-MME's official extraction: '' when no answer is found."""
     s = response.strip()
     for prefix in OFFICIAL_PREFIXES:
@@ -127,7 +129,7 @@ class VideoMME(MultipleChoiceTask):
     official_rule = "Video-MME eval_your_results.py extract_characters_regex (prefix list of afd52cf)"
     official_ref = OfficialRef("thanku-all/parse_answer", "eval_your_results.py",
                                "afd52cfe3dde5b3685e0d4f760c10c756860c758")
-    official_denominator = "answered"
+    official_denominator = ANSWERED
     breakdown_keys = ("duration", "domain", "sub_category", "task_type")
     dataset_revision = HF_REVISION
     with_subtitles: ClassVar[bool] = False
@@ -180,7 +182,7 @@ class VideoMME(MultipleChoiceTask):
                       choices=tuple(row["options"]), assets=assets)
 
     def official_extract(self, response: str, record: Record) -> str:
-        return extract_official(response)
+        return official_answer(response)
 
     def subtitle_text(self, sample: Sample, media: Optional[SampledVideo]) -> Optional[List[str]]:
         """Subtitle lines shown at the sampled frames' times (None: frames not sampled)."""
@@ -214,8 +216,6 @@ class VideoMME(MultipleChoiceTask):
         Both key spellings the authors used are written (the template's duration/domain/
         sub_category and the script's duration_category/video_category/video_subcategory).
         """
-        if fmt != "official":
-            return super().export(records, fmt, out_dir, options)
         videos: Dict[str, Dict[str, Any]] = {}
         for r in records:
             f = r["fields"]

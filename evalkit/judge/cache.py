@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Optional, Tuple
+from typing import Optional, Tuple
 
 from ..chat_api import ReplyCache
+from .config import JudgeConfig
 from .specs import JudgeItem, JudgeSpec
-
-if TYPE_CHECKING:
-    from .client import JudgeConfig
 
 
 class JudgeCache(ReplyCache):

@@ -13,11 +13,12 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from .. import chat_api
 from ..errors import ConfigError
 from .cache import JudgeCache
+from .config import JudgeConfig
 from .specs import QA_JUDGE, JudgeItem, JudgeReplyError, JudgeSpec
 
 DATED = re.compile(r"-(\d{4}|\d{4}-\d{2}-\d{2})$")  # gpt-3.5-turbo-0613, gpt-4o-2024-08-06
@@ -46,25 +47,6 @@ class Judgement:
     error: Optional[str] = None  # set: a judge failure, excluded from the metrics and counted
     cached: bool = False
     attempts: int = 0
-
-
-@dataclass
-class JudgeConfig:
-    model: str
-    base_url: Optional[str] = None
-    temperature: float = 0.0
-    max_tokens: int = 64
-    concurrency: int = 8
-    max_retries: int = 5  # per call, for 429 / 5xx / timeouts / connection errors
-    max_reasks: int = 2  # extra asks when the reply cannot be parsed
-    timeout_s: float = 60.0
-    backoff_s: float = 1.0  # first backoff; doubles per retry, with jitter
-    max_backoff_s: float = 60.0
-
-    def describe(self, spec: "JudgeSpec") -> Dict[str, Any]:
-        """What results record about the judge (never the key; the endpoint without credentials)."""
-        return {"model": self.model, "prompt": spec.name, "prompt_sha": spec.sha,
-                "temperature": self.temperature, "max_tokens": self.max_tokens, "base_url": chat_api.redact_url(self.base_url)}
 
 
 @dataclass

@@ -8,18 +8,22 @@ pass answered from the cache never hides what the first one cost.
 """
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
+from .. import schema
 from ..errors import ConfigError
-from .client import JudgeConfig, Judgement, JudgeStats, judge_items
+from ..jsonsafe import dumps
 from ..registry import TASKS
 from ..schema import Verdict
-from ..store import RunDir, write_json
+from ..store import RunDir, read_json_file, write_json
+from .client import Judgement, JudgeStats, judge_items
+from .config import JudgeConfig
+
+REJUDGE = "delete the file and run `evalkit judge` again (cached replies cost nothing)"
 
 
 def judge_file_stem(model: str) -> str:
@@ -38,7 +42,13 @@ def judgements_dir(run: RunDir, task: str) -> Path:
 
 def judge_metas(run: RunDir, task: str) -> Dict[str, Dict[str, Any]]:
     """{judge model: its meta (settings, usage)} for every judge of ``task``, oldest first."""
-    metas = [json.loads(p.read_text()) for p in judgements_dir(run, task).glob("*.meta.json")]
+    metas = []
+    for path in sorted(judgements_dir(run, task).glob("*.meta.json")):
+        meta = read_json_file(path, "a judge meta file", REJUDGE)
+        if not (isinstance(meta, dict) and isinstance(meta.get("judge"), dict)
+                and isinstance(meta["judge"].get("model"), str) and isinstance(meta.get("first_judged"), (int, float))):
+            raise schema.RunFileError(f"{path}: not an evalkit judge meta file (judge.model, first_judged); {REJUDGE}")
+        metas.append(meta)
     return {m["judge"]["model"]: m for m in sorted(metas, key=lambda m: m["first_judged"])}
 
 
@@ -47,7 +57,13 @@ def load_judgements(run: RunDir, task: str) -> Dict[str, Dict[str, Verdict]]:
     out: Dict[str, Dict[str, Verdict]] = {}
     for model in judge_metas(run, task):
         path = judgements_dir(run, task) / f"{judge_file_stem(model)}.jsonl"
-        out[model] = {r["id"]: r for r in map(json.loads, path.read_text().splitlines()) if r}
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise schema.RunFileError(f"{path}: cannot read the verdicts ({exc}); {REJUDGE}") from None
+        verdicts = [schema.verdict(schema.parse_json(line, f"{path}:{n}", REJUDGE), f"{path}:{n}")
+                    for n, line in enumerate(lines, 1) if line.strip()]
+        out[model] = {v["id"]: v for v in verdicts}
     return out
 
 
@@ -56,6 +72,7 @@ def judge_run(
     on_done: Optional[Callable[[Judgement], None]] = None, on_start: Optional[Callable[[str, int], None]] = None,
     prices: tuple = (None, None), retry_failed: bool = False,
 ) -> Dict[str, JudgeStats]:
+    run.refuse_if_busy("judge it")
     stats: Dict[str, JudgeStats] = {}
     for task in tasks or judged_tasks(run):
         plugin = TASKS.get(task)()
@@ -70,10 +87,10 @@ def judge_run(
         folder.mkdir(parents=True, exist_ok=True)
         stem = judge_file_stem(cfg.model)
         tmp = folder / f"{stem}.jsonl.tmp"
-        tmp.write_text("".join(json.dumps(asdict(v)) + "\n" for v in verdicts), encoding="utf-8")
+        tmp.write_text("".join(dumps(asdict(v)) + "\n" for v in verdicts), encoding="utf-8")
         tmp.replace(folder / f"{stem}.jsonl")
         meta_path = folder / f"{stem}.meta.json"
-        old = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        old = read_json_file(meta_path, "a judge meta file", REJUDGE) if meta_path.exists() else {}
         now = time.time()
         passes = previous_passes(old) + [{
             **asdict(st), "estimated_cost_usd": st.cost(*prices), "finished": now,

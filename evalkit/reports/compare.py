@@ -9,7 +9,7 @@ Runs that share no samples or score with different protocols are refused, with t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Optional
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -17,57 +17,42 @@ from rich.table import Table
 from ..errors import ConfigError
 from ..judge.step import load_judgements
 from ..registry import TASKS
-from ..results import COMPARABILITY_KEYS as SIGNATURE_KEYS
-from ..results import rescore, score_run
-from ..schema import RunResults
+from ..results import COMPARABILITY_KEYS, comparability, rescore, score_run
+from ..schema import JUDGED, RunResults
 from ..scoring.metrics import groups_of
 from ..scoring.paired import mcnemar_exact, paired_bootstrap_ci, paired_permutation_p
 from ..store import RunDir
+from ..task import Task
 from .fit import add_columns, first_fitting, table, with_legend
 
 
-def signature(task_result: Mapping[str, Any]) -> Dict[str, Any]:
-    return {k: task_result.get(k) for k in SIGNATURE_KEYS}
-
-
-def _scored(run: RunDir, task: str, res: Mapping[str, Any], judged: bool) -> Dict[str, Dict[str, Any]]:
-    """Per-sample values under the compared protocol result ``res``: correctness (0/1), read by
-    the current extraction code, or, for judged tasks, the judge's score."""
+def _scored(run: RunDir, task: Task, protocol: str, judge: Optional[str]) -> Dict[str, Dict[str, Any]]:
+    """Per-sample values under ``protocol``: correctness (0/1), read by the current extraction
+    code, or, for a judged protocol, the score of ``judge``."""
     out = {}
-    judge = res.get("judge_model")
-    verdicts = load_judgements(run, task).get(judge, {}) if judged and judge else {}
-    for r in rescore(TASKS.get(task)(), run.records(task)):
+    judged = task.protocol(protocol).kind == JUDGED
+    verdicts = load_judgements(run, task.name).get(judge, {}) if judged and judge else {}
+    for r in rescore(task, run.records(task.name)):
         value: Optional[float]
         if judged:
             v = verdicts.get(r["id"])
             value = None if v is None or v["error"] or v["score"] is None else float(v["score"])
         else:
-            value = r["score"][res["protocol"]]
+            value = r["score"][protocol]
         out[r["id"]] = {"value": value, "cluster": r["cluster"], "fields": r["fields"]}
     return out
 
 
-def protocol_result(results: RunResults, task: str, protocol: Optional[str]) -> Mapping[str, Any]:
-    """The task's result under ``protocol`` (None: its headline protocol)."""
-    res = results["tasks"][task]
-    if protocol is None:
-        return res
-    if protocol not in res["by_protocol"]:
-        raise ConfigError(f"{task} has no protocol {protocol!r}; it has {', '.join(res['by_protocol'])}")
-    return {**res["by_protocol"][protocol], "dataset_revision": res["dataset_revision"],
-            "annotations_sha256": res["annotations_sha256"], "data_fingerprint": res.get("data_fingerprint")}
-
-
 def compare_task(run_a: RunDir, run_b: RunDir, task: str, res_a: RunResults, res_b: RunResults,
                  seed: int = 0, protocol: Optional[str] = None) -> Dict[str, Any]:
-    pick_a, pick_b = protocol_result(res_a, task, protocol), protocol_result(res_b, task, protocol)
-    sig_a, sig_b = signature(pick_a), signature(pick_b)
+    plugin = TASKS.get(task)()
+    chosen = plugin.protocol(protocol) if protocol else plugin.headline
+    sig_a, sig_b = comparability(res_a["tasks"][task], chosen.name), comparability(res_b["tasks"][task], chosen.name)
     if sig_a != sig_b:
-        diff = ", ".join(f"{k}: {sig_a[k]!r} vs {sig_b[k]!r}" for k in SIGNATURE_KEYS if sig_a[k] != sig_b[k])
+        diff = ", ".join(f"{k}: {sig_a[k]!r} vs {sig_b[k]!r}" for k in COMPARABILITY_KEYS if sig_a[k] != sig_b[k])
         raise ConfigError(f"{task}: the runs are scored differently ({diff}); not comparable")
-    plugin = TASKS.get(task)
-    judged = plugin.judged
-    a, b = _scored(run_a, task, pick_a, judged), _scored(run_b, task, pick_b, judged)
+    judged = chosen.kind == JUDGED
+    a, b = _scored(run_a, plugin, chosen.name, sig_a["judge_model"]), _scored(run_b, plugin, chosen.name, sig_b["judge_model"])
     shared = [i for i in a if i in b]
     if not shared:
         raise ConfigError(f"{task}: the runs share no sample ids")

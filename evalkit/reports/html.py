@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from .leaderboard import Board, Column
+from .board import Board, Column
 from .numbers import pct
 
 
@@ -21,12 +21,12 @@ def to_html(board: Board) -> str:
         for task, res in run["tasks"].items():
             rows = "".join(
                 f"<tr><td>{html.escape(key)}</td><td>{html.escape(str(val))}</td>"
-                f"<td>{pct(summary.get('accuracy'))}</td><td>{summary.get('n', '')}</td></tr>"
+                f"<td>{pct(summary['accuracy'])}</td><td>{summary['n']}</td></tr>"
                 for key, groups in res.get("breakdown", {}).items() for val, summary in groups.items())
             parts.append(f"<h4>{html.escape(task)}</h4><table class='bd'><tr><th>by</th><th>group</th><th>accuracy</th>"
                          f"<th>n</th></tr>{rows}</table>")
         details.append(f"<details><summary>{html.escape(run['run_name'])}: breakdowns</summary>{''.join(parts)}</details>")
-    legend = "".join(f"<li>{html.escape(x)}</li>" for x in board.legend)
+    legend = "".join(f"<li>{html.escape(x)}</li>" for x in board.notes())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>evalkit leaderboard</title>
 <style>

@@ -14,7 +14,8 @@ import pandas as pd
 
 from ..errors import ConfigError
 from .latex import to_latex
-from .leaderboard import find_results
+from ..store import RunDir
+from .board import find_results
 from .numbers import pct
 
 TABLES = ("2", "3", "4", "6")
@@ -25,10 +26,13 @@ def reference() -> Dict[str, Any]:
 
 
 def load_runs(paths: Sequence[str]) -> List[Dict[str, Any]]:
+    """Each run's results with its run.json (validated; a file that cannot be used is an error
+    naming it: a paper table is made from runs the user chose)."""
     runs = []
     for p in find_results(paths) if paths else []:
-        data = json.loads(p.read_text())
-        data["run_json"] = json.loads((p.parent / "run.json").read_text())
+        run = RunDir(p.parent)
+        data: Dict[str, Any] = dict(run.load_results())
+        data["run_json"] = run.load_run()
         runs.append(data)
     return runs
 

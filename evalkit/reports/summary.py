@@ -8,7 +8,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..schema import ProtocolResult, RunResults, TaskResult
+from ..schema import JUDGED, ProtocolResult, RunResults, TaskResult
 from .fit import Abbreviations, add_columns, first_fitting, table, with_legend
 from .numbers import judge_score, pct
 
@@ -71,18 +71,18 @@ def per_task(results: RunResults, judges: Optional[Abbreviations]) -> Renderable
 
 def official_legend(results: RunResults) -> List[str]:
     """One line per upstream reference of the official protocols shown, naming its tasks."""
-    tasks_of: Dict[str, List[str]] = {}
+    tasks_of: Dict[Tuple[str, str], List[str]] = {}
     for name, res in results["tasks"].items():
-        official = res["by_protocol"].get("official")
-        ref = official.get("official_ref") if official else None
-        if ref:
-            tasks_of.setdefault(ref["label"], []).append(name)
-    return [f"official ({', '.join(names)}): {label}" for label, names in tasks_of.items()]
+        for proto, result in res["by_protocol"].items():
+            ref = result.get("official_ref")
+            if ref:
+                tasks_of.setdefault((proto, ref["label"]), []).append(name)
+    return [f"{proto} ({', '.join(names)}): {label}" for (proto, label), names in tasks_of.items()]
 
 
 def _rows(proto: str, r: ProtocolResult, judges: Optional[Abbreviations]) -> List[Tuple[str, ProtocolResult]]:
     """One row per protocol; judged tasks: one per judge, labelled with the judge and its score."""
-    if "by_judge" not in r:
+    if r["kind"] != JUDGED or "by_judge" not in r:
         return [(proto, r)]
     if not r["by_judge"]:
         return [(f"{proto} (not judged yet: evalkit judge RUN)", r)]

@@ -21,7 +21,7 @@ import torch
 from evalkit.errors import ConfigError, SampleError
 from evalkit.media.sampling import SamplingSpec
 from evalkit.model import ModelAdapter
-from evalkit.task import ImagePart, Request, VideoPart
+from evalkit.request import ImagePart, Request, VideoPart
 
 from . import checkpoint as ckpt
 from .flops import Shapes, llm_flops, vision_flops

@@ -13,7 +13,7 @@ from typing import List
 import numpy as np
 
 from evalkit.errors import SampleError
-from evalkit.task import ImagePart, Request, VideoPart
+from evalkit.request import ImagePart, Request, VideoPart
 
 IMAGE = "<image>"
 LABELS = ("counter", "seconds")

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from evalkit.tasks.videomme import extract_official
+from evalkit.tasks.videomme import official_answer
 
 # one response per sample question, exercising the official extraction quirks
 QUIRKY = {
@@ -44,7 +44,7 @@ def score_like_the_official_script(path):
     for v in videos:
         c = per.setdefault(v["duration_category"], [0, 0])
         for q in v["questions"]:
-            got = extract_official(q["response"])
+            got = official_answer(q["response"])
             if got != "":
                 c[1] += 1
                 c[0] += got == q["answer"]

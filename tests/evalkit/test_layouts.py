@@ -153,7 +153,7 @@ def test_media_flag_per_task(cli, tmp_path):
 
 def test_runs_on_two_layouts_of_the_same_data_pair_up(cli, tmp_path, replay_run, videomme_targets):
     from evalkit.reports.compare import compare_runs
-    from evalkit.reports.leaderboard import build
+    from evalkit.reports.board import build
 
     src = samples_root() / "videomme"
     snap = tmp_path / "vlmevalkit"

@@ -11,7 +11,7 @@ from evalkit.media.sampling import SamplingSpec
 from evalkit.model import ModelAdapter
 from evalkit.model_adapters.baselines import RandomChoice
 from evalkit.registry import MODELS
-from evalkit.task import Request
+from evalkit.request import Request
 
 
 @dataclass

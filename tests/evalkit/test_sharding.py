@@ -3,7 +3,7 @@ assignment on every rank."""
 from pathlib import Path
 
 from evalkit.sharding import assign, sample_weights, shard, video_seconds
-from evalkit.task import Sample
+from evalkit.samples import Sample
 from evalkit.tasks.videomme import VideoMME
 
 

@@ -6,27 +6,37 @@ from evalkit.errors import ConfigError
 from evalkit.store import PredictionWriter, RunDir, config_differences, read_records, write_json
 
 
+def rec(id: str, index: int = 0, **extra) -> dict:
+    """A minimal valid record."""
+    return {"id": id, "index": index, "task": "t", "target": "A", "response": "A", "error": None, "cluster": id,
+            "fields": {}, "media": None, "parsed": {}, "score": {}, **extra}
+
+
+def line(id: str) -> str:
+    return json.dumps(rec(id)) + "\n"
+
+
 def test_writer_appends_one_line_per_record(tmp_path):
     path = tmp_path / "t" / "predictions.jsonl"
     with PredictionWriter(path) as w:
-        w.append({"id": "1"})
-        w.append({"id": "2", "text": "ünï"})
+        w.append(rec("1"))
+        w.append(rec("2", text="ünï"))
     assert [r["id"] for r in read_records(path)] == ["1", "2"]
     assert path.read_text(encoding="utf-8").count("\n") == 2
 
 
 def test_torn_last_line_is_dropped_and_cut_on_repair(tmp_path):
     path = tmp_path / "p.jsonl"
-    path.write_text('{"id": "1"}\n{"id": "2"}\n{"id": "3", "resp')
+    path.write_text(line("1") + line("2") + '{"id": "3", "resp')
     assert [r["id"] for r in read_records(path)] == ["1", "2"]
     assert path.read_text().endswith('"resp')  # reading alone changes nothing
     read_records(path, repair=True)
-    assert path.read_text() == '{"id": "1"}\n{"id": "2"}\n'
+    assert path.read_text() == line("1") + line("2")
 
 
 def test_malformed_line_in_the_middle_is_an_error_naming_the_line(tmp_path):
     path = tmp_path / "p.jsonl"
-    path.write_text('{"id": "1"}\nnot json\n{"id": "3"}\n')
+    path.write_text(line("1") + "not json\n" + line("3"))
     with pytest.raises(ConfigError, match=r"p.jsonl:2: not a JSON record"):
         read_records(path)
 
@@ -36,7 +46,7 @@ def test_shards_merge_in_dataset_order(tmp_path):
     for rank, ids in ((0, ["a", "c"]), (1, ["b", "d"])):
         with PredictionWriter(run.predictions_path("t", rank)) as w:
             for i in ids:
-                w.append({"id": i, "index": "abcd".index(i)})
+                w.append(rec(i, "abcd".index(i)))
     assert run.done_ids("t", 0) == {"a", "b", "c", "d"}
     run.merge_shards("t")
     assert [r["id"] for r in read_records(run.predictions_path("t"))] == ["a", "b", "c", "d"]

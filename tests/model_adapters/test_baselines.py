@@ -1,5 +1,5 @@
 from evalkit.model_adapters.baselines import BaselineArgs, ConstantArgs, ConstantChoice, RandomChoice
-from evalkit.task import Request
+from evalkit.request import Request
 
 
 def requests(ids):

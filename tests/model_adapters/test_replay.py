@@ -2,7 +2,7 @@ import pytest
 
 from evalkit.errors import ConfigError
 from evalkit.model_adapters.replay import MissingResponse, Replay, ReplayArgs, load_responses
-from evalkit.task import Request
+from evalkit.request import Request
 
 
 def test_task_specific_lines_win_over_plain_ids(tmp_path, jsonl):

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from evalkit.errors import DataError
-from evalkit.tasks.mlvu import MLVU, MLVUTest, official_gold, official_reading, prompt_text, submission_option
+from evalkit.tasks.mlvu import MLVU, MLVUTest, official_gold, official_answer, prompt_text, official_test_answer
 
 
 def test_gold_is_the_last_matching_candidate_or_at_sign():
@@ -18,8 +18,8 @@ def test_gold_is_the_last_matching_candidate_or_at_sign():
     ("A ", "A "),  # no strip: trailing space makes it wrong
     ("The answer is (B) Red", "B"),
 ])
-def test_official_reading(reply, reading):
-    assert official_reading(reply) == reading
+def test_official_answer(reply, reading):
+    assert official_answer(reply) == reading
 
 
 def record(resp, target="A", options=("a", "b", "c", "d")):
@@ -28,10 +28,10 @@ def record(resp, target="A", options=("a", "b", "c", "d")):
 
 def test_official_and_strict_scores():
     task = MLVU()
-    assert task.parse(record("A) Yellow"), "official").score == 1.0
-    assert task.parse(record("A. Yellow"), "official").score == 0.0
-    assert task.parse(record("A. Yellow"), "strict").score == 1.0
-    assert task.parse(record("A) x", target="@"), "official").score == 0.0  # gold missing: never right
+    assert task.protocol("official").read(record("A) Yellow")).score == 1.0
+    assert task.protocol("official").read(record("A. Yellow")).score == 0.0
+    assert task.protocol("strict").read(record("A. Yellow")).score == 1.0
+    assert task.protocol("official").read(record("A) x", target="@")).score == 0.0  # gold missing: never right
 
 
 def test_prompt_matches_the_authors_template():
@@ -85,7 +85,7 @@ def test_test_split_submission(cli, tmp_path, jsonl):
     sub = json.loads((cli.output / "r" / "mlvu_test" / "mlvu_test_submission.json").read_text())
     assert sub == [{"question_id": "AR_0", "question_type": "anomaly_reco", "option": "B"},
                    {"question_id": "AR_1", "question_type": "anomaly_reco", "option": "E"}]
-    assert submission_option(" C ) x") == "C"
+    assert official_test_answer(" C ) x") == "C"
     assert len(MLVUTest().load("sample").samples) == 2
 
 

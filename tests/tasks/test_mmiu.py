@@ -5,7 +5,7 @@ import pytest
 
 from evalkit.data import samples_root
 from evalkit.errors import DataError
-from evalkit.tasks.mmiu import MMIU, official_choice, prompt_text
+from evalkit.tasks.mmiu import MMIU, official_answer, prompt_text
 
 
 @pytest.mark.parametrize("reply, choice", [
@@ -13,8 +13,8 @@ from evalkit.tasks.mmiu import MMIU, official_choice, prompt_text
     ("", "Z"), ("image none", "Z"), ("model error", "Z"), (None, "Z"),
     ("The answer is B", None), ("o", None), ("AB", None),
 ])
-def test_official_choice(reply, choice):
-    assert official_choice(reply) == choice
+def test_official_answer(reply, choice):
+    assert official_answer(reply) == choice
 
 
 def test_prompt_order_depends_on_task():

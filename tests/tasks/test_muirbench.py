@@ -3,7 +3,7 @@ import json
 import pytest
 
 from evalkit.errors import DataError
-from evalkit.tasks.muirbench import MuirBench, official_parse, prompt_text
+from evalkit.tasks.muirbench import MuirBench, official_answer, prompt_text
 
 CHOICES = ["A", "B", "C", "D"]
 ANS = {"A": "a red car", "B": "two dogs", "C": "None of the choices provided", "D": "a bridge"}
@@ -19,8 +19,8 @@ ANS = {"A": "a red car", "B": "two dogs", "C": "None of the choices provided", "
     ("It is a red car, not a bridge at all", "D"),  # text matches: last occurrence wins
     ("", ""),
 ])
-def test_official_parser(reply, expected):
-    assert official_parse(reply, CHOICES, ANS) == expected
+def test_official_answerr(reply, expected):
+    assert official_answer(reply, CHOICES, ANS) == expected
 
 
 def test_prompt_text_is_the_authors():

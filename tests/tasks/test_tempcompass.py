@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from evalkit.tasks.tempcompass import TempCompass, official_match
+from evalkit.tasks.tempcompass import TempCompass, official_answer
 
 ANSWER = "B. quickly"
 
@@ -12,7 +12,7 @@ ANSWER = "B. quickly"
     ("b", ""), ("The answer is B", ""), ("B</s>", "B"), ("  B  ", "B"), (None, ""), ("E", ""),
 ])
 def test_rule_cascade(pred, letter):
-    assert official_match(pred, ANSWER) == letter
+    assert official_answer(pred, ANSWER) == letter
 
 
 def test_scores_and_match_rate(cli, tmp_path, jsonl):

@@ -7,8 +7,8 @@ import pytest
 from evalkit.errors import DataError
 from evalkit.media.sampling import SamplingSpec
 from evalkit.media.video import read_video
-from evalkit.task import Parsed
-from evalkit.tasks.videomme import PARQUET, VideoMME, VideoMMEWithSubtitles, extract_official
+from evalkit.protocol import Parsed
+from evalkit.tasks.videomme import PARQUET, VideoMME, VideoMMEWithSubtitles, official_answer
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ from evalkit.tasks.videomme import PARQUET, VideoMME, VideoMMEWithSubtitles, ext
     ],
 )
 def test_official_extraction_quirks(response, expected):
-    assert extract_official(response) == expected
+    assert official_answer(response) == expected
 
 
 def record(response, target="C", error=None):
@@ -50,14 +50,14 @@ def record(response, target="C", error=None):
 
 def test_official_leaves_unanswered_out_strict_counts_them_wrong():
     task = VideoMME()
-    assert task.parse(record("C"), "official").score == 1.0
-    assert task.parse(record("c"), "official").score is None
-    assert task.parse(record("c"), "strict") == Parsed("C", 1.0)  # strict reads a bare lower-case letter
-    assert task.parse(record("no idea"), "official") == Parsed("", None)
-    assert task.parse(record("no idea"), "strict") == Parsed("", 0.0)
+    assert task.protocol("official").read(record("C")).score == 1.0
+    assert task.protocol("official").read(record("c")).score is None
+    assert task.protocol("strict").read(record("c")) == Parsed("C", 1.0)  # strict reads a bare lower-case letter
+    assert task.protocol("official").read(record("no idea")) == Parsed("", None)
+    assert task.protocol("strict").read(record("no idea")) == Parsed("", 0.0)
     failed = record(None, error="video not found")
-    assert task.parse(failed, "official").score is None
-    assert task.parse(failed, "strict").score == 0.0
+    assert task.protocol("official").read(failed).score is None
+    assert task.protocol("strict").read(failed).score == 0.0
 
 
 def test_sample_loads_with_upstream_ids_and_fields():

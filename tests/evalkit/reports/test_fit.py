@@ -9,7 +9,8 @@ from rich.console import Console
 
 from evalkit.bench import bench_tables
 from evalkit.reports.compare import compare_runs, comparison_view
-from evalkit.reports.leaderboard import build, terminal_view
+from evalkit.reports.board import build
+from evalkit.reports.leaderboard import terminal_view
 from evalkit.reports.summary import breakdown_table, summary
 from evalkit.results import score_run
 from evalkit.store import RunDir

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.reports.leaderboard import build, render
+from evalkit.reports.board import build
+from evalkit.reports.leaderboard import render
 
 ARTIFACTS = Path(os.environ.get("EVALKIT_TEST_ARTIFACTS", Path(__file__).resolve().parents[3] / "test-artifacts"))
 

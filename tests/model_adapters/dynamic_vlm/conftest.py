@@ -6,7 +6,7 @@ import pytest
 
 from evalkit.media.video import SampledVideo
 from evalkit.model_adapters.dynamic_vlm.tiny import build_tiny
-from evalkit.task import Request, VideoPart
+from evalkit.request import Request, VideoPart
 
 
 @pytest.fixture(scope="session")

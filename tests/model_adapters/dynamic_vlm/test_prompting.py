@@ -4,7 +4,7 @@ import pytest
 from evalkit.errors import SampleError
 from evalkit.media.video import SampledVideo
 from evalkit.model_adapters.dynamic_vlm.prompting import render, video_text
-from evalkit.task import ImagePart, Request, VideoPart
+from evalkit.request import ImagePart, Request, VideoPart
 
 
 def media(timestamps):

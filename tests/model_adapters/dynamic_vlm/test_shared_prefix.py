@@ -8,7 +8,7 @@ import torch
 
 from evalkit.media.video import SampledVideo
 from evalkit.model_adapters.dynamic_vlm.adapter import DynamicVLMAdapter, DynamicVLMArgs, common_prefix, one_video
-from evalkit.task import Request, VideoPart
+from evalkit.request import Request, VideoPart
 
 QUESTIONS = ["What is shown?", "How many people are in the video and where are they?", "Which colour?"]
 SUBTITLES = "This video's subtitles are listed below:\nhello there\nwhere is it\n"
