@@ -119,7 +119,7 @@ class ModelAdapter(ABC):
 
     def sampling(self) -> Optional[SamplingSpec]:
         """The frame-sampling spec the media stage applies (None: no pixels needed)."""
-        return SamplingSpec() if self.needs_media else None
+        return SamplingSpec.paper() if self.needs_media else None
 
     @abstractmethod
     def generate(self, requests: List[Request]) -> List[str]:

@@ -316,7 +316,7 @@ class Runner:
                     raise SampleError(f"{task.name} sample {sample.id}: no video path")
                 media, read = self.videos.read(sample.video, spec)
             elif spec is not None and task.media_kind == "images":
-                media, read = load_images(sample.images, spec.size), True
+                media, read = load_images(sample.images, spec), True
             request = task.build_request(sample, media)
         except SampleError as exc:
             return Prepared(sample, index, error=str(exc))

@@ -30,7 +30,7 @@ class _Baseline(ModelAdapter):
         return self.args.decode
 
     def sampling(self) -> Optional[SamplingSpec]:
-        return SamplingSpec(max_frames=self.args.max_frames) if self.args.decode else None
+        return SamplingSpec.paper(max_frames=self.args.max_frames) if self.args.decode else None
 
 
 class RandomChoice(_Baseline):

@@ -104,7 +104,7 @@ class OpenAIChat(ModelAdapter):
             return "EMPTY"
 
     def sampling(self) -> SamplingSpec:
-        return SamplingSpec(max_frames=self.args.max_frames)
+        return SamplingSpec.paper(max_frames=self.args.max_frames)
 
     def open_run(self, run_dir: Path) -> None:
         self.cache = chat_api.ReplyCache(self.args.cache or run_dir.parent / ".model-cache.sqlite")

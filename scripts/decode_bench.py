@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--max-frames", type=int, default=120)
     args = parser.parse_args()
-    spec = SamplingSpec(max_frames=args.max_frames, size=(336, 336))
+    spec = SamplingSpec.paper(max_frames=args.max_frames, size=(336, 336))
     video_mod.quiet_decoders()
     for seconds in args.seconds:
         path = Path(args.dir) / f"textured-{int(seconds)}s.mp4"

@@ -22,10 +22,11 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 
+from ..errors import ConfigError, MediaError
 from .sampling import SamplingSpec
 from .video import SampledVideo, read_video
 
-FORMAT = 1
+FORMAT = 2  # entries of format 1 lack the source video's rate and frame count
 STALE_TMP_S = 3600  # a temporary file this old belongs to a writer that was killed
 ENV_DIR, ENV_MAX_GB = "EVALKIT_FRAME_CACHE", "EVALKIT_FRAME_CACHE_MAX_GB"
 DEFAULT_MAX_GB = 50.0
@@ -40,17 +41,39 @@ class FrameCache:
     @classmethod
     def configured(cls, root: Optional[Path] = None, max_gb: Optional[float] = None) -> Optional["FrameCache"]:
         """The cache the flags name, else the environment's (``EVALKIT_FRAME_CACHE``,
-        ``EVALKIT_FRAME_CACHE_MAX_GB``); None when neither names a folder."""
+        ``EVALKIT_FRAME_CACHE_MAX_GB``); None when neither names a folder. Its folder is made
+        here; a size that is no positive number, or a folder that cannot be one, is refused."""
         folder = root or os.environ.get(ENV_DIR)
         if not folder:
             return None
-        return cls(Path(folder), max_gb or float(os.environ.get(ENV_MAX_GB, DEFAULT_MAX_GB)))
+        where = "--frame-cache" if root else f"${ENV_DIR}"
+        if max_gb is None:
+            raw = os.environ.get(ENV_MAX_GB)
+            try:
+                max_gb = float(raw) if raw else DEFAULT_MAX_GB
+            except ValueError:
+                raise ConfigError(f"${ENV_MAX_GB}={raw!r}: give the frame cache's size limit in GB, e.g. 50") from None
+            limit = f"${ENV_MAX_GB}={raw}"
+        else:
+            limit = f"--frame-cache-max-gb {max_gb:g}"
+        if not max_gb > 0:  # also NaN
+            raise ConfigError(f"{limit}: give a size limit above 0 GB (or no frame cache: leave {where} unset)")
+        try:
+            return cls(Path(folder), max_gb)
+        except OSError as exc:
+            raise ConfigError(f"{where} {folder}: cannot be the frame cache folder ({exc.strerror or exc}); "
+                              "give a folder") from None
 
     def describe(self) -> Dict[str, Any]:
         return {"dir": str(self.root), "max_gb": round(self.max_bytes / 2**30, 3), "format": FORMAT}
 
     def key(self, path: Path, spec: SamplingSpec, decoder: str) -> str:
-        st = Path(path).stat()
+        """The entry's key; a video that cannot be looked at fails its samples (MediaError)."""
+        try:
+            st = Path(path).stat()
+        except OSError as exc:
+            raise MediaError(f"video not found: {path}" if isinstance(exc, FileNotFoundError)
+                             else f"cannot read video {path} ({exc.strerror or exc})") from None
         identity = {"path": str(Path(path).resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                     "spec": spec.to_dict(), "decoder": decoder, "format": FORMAT}
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
@@ -76,11 +99,14 @@ class FrameCache:
             pass
         return SampledVideo(frames=frames, indices=meta["indices"], timestamps=meta["timestamps"],
                             duration=meta["duration"], backend=meta["backend"], rotation=meta["rotation"],
-                            fallback=meta["fallback"], decode_s=time.perf_counter() - start, frame_cache="hit")
+                            fallback=meta["fallback"], decode_s=time.perf_counter() - start, frame_cache="hit",
+                            source_fps=meta["source_fps"], source_frames=meta["source_frames"],
+                            sampling=meta["sampling"])
 
     def put(self, key: str, video: SampledVideo) -> None:
         meta = {"indices": video.indices, "timestamps": video.timestamps, "duration": video.duration,
-                "backend": video.backend, "rotation": video.rotation, "fallback": video.fallback}
+                "backend": video.backend, "rotation": video.rotation, "fallback": video.fallback,
+                "source_fps": video.source_fps, "source_frames": video.source_frames, "sampling": video.sampling}
         buffer = io.BytesIO()
         np.savez(buffer, frames=video.frames, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.root)

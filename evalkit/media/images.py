@@ -1,17 +1,21 @@
-"""Image loading for multi-image tasks."""
+"""Image loading for multi-image tasks: RGB pixels, resized by the model's sampling spec (each
+image is a one-frame clip to its resize rule)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import numpy as np
 
 from ..errors import MediaError
+from .sampling import SamplingSpec
+from .video import resize_bicubic_aa
 
 
-def load_image(path: Path, size: Optional[Tuple[int, int]] = None) -> np.ndarray:
-    """RGB uint8 array of the image at ``path``, optionally resized to (height, width)."""
+def load_image(path: Path, spec: Optional[SamplingSpec] = None) -> np.ndarray:
+    """RGB uint8 array of the image at ``path``, resized as ``spec`` asks (PIL's bicubic for the
+    decoder backend, antialiased bicubic on the uint8 pixels for ``bicubic-aa``)."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
@@ -20,11 +24,15 @@ def load_image(path: Path, size: Optional[Tuple[int, int]] = None) -> np.ndarray
     try:
         with Image.open(path) as im:
             im = im.convert("RGB")
-            if size:
+            size = spec.frame_size(im.height, im.width, 1) if spec else None
+            if size and spec is not None and spec.resize_backend == "decoder":
                 im = im.resize((size[1], size[0]), Image.Resampling.BICUBIC)
-            return np.asarray(im)
+            pixels = np.asarray(im)
     except (UnidentifiedImageError, OSError) as exc:
         raise MediaError(f"cannot read image {path}: {exc}") from exc
+    if size and pixels.shape[:2] != tuple(size):
+        pixels = resize_bicubic_aa(pixels[None], size)[0]
+    return pixels
 
 
 @dataclass
@@ -39,5 +47,5 @@ class LoadedImages:
                 "sizes": [list(f.shape[:2]) for f in self.frames]}
 
 
-def load_images(paths: Sequence[Path], size: Optional[Tuple[int, int]] = None) -> LoadedImages:
-    return LoadedImages([load_image(p, size) for p in paths], list(paths))
+def load_images(paths: Sequence[Path], spec: Optional[SamplingSpec] = None) -> LoadedImages:
+    return LoadedImages([load_image(p, spec) for p in paths], list(paths))

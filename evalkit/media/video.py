@@ -40,7 +40,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..errors import ConfigError, MediaError
-from .sampling import SamplingSpec, select_frames, video_duration
+from .sampling import SamplingSpec, video_duration
 
 DECODERS = ("auto", "pyav", "decord", "torchcodec")
 IMAGE_MAGIC = {b"\xff\xd8\xff": "a JPEG image", b"\x89PNG": "a PNG image", b"BM": "a BMP image"}
@@ -87,6 +87,12 @@ class VideoInfo:
     open_gop: bool = False  # frames after a keyframe in decode order are shown before it
     rotation: int = 0  # degrees counter-clockwise the container asks a player to apply
     rate: Optional[Fraction] = None  # the stream's average frame rate, when it says
+    coded: Tuple[int, int] = (0, 0)  # (height, width) of the coded pictures
+
+    @property
+    def upright(self) -> Tuple[int, int]:
+        """(height, width) of a frame once turned upright."""
+        return self.coded if self.rotation % 180 == 0 else self.coded[::-1]
 
     @property
     def n_frames(self) -> int:
@@ -123,6 +129,9 @@ class SampledVideo:
     rotation: int = 0  # degrees counter-clockwise the container asked for (applied to the frames)
     fallback: Optional[str] = None  # why the decoder asked for was not the one used
     frame_cache: str = "off"  # hit | miss | off: what the on-disk frame cache did
+    source_fps: Optional[float] = None  # the video's average frame rate (what processors call fps)
+    source_frames: Optional[int] = None  # frames in the video (indices count among these)
+    sampling: Optional[str] = None  # the spec's label: which rule chose these frames, at what size
 
     def facts(self) -> dict:
         """The media facts stored with each prediction."""
@@ -139,6 +148,11 @@ class SampledVideo:
             out["rotation"] = self.rotation
         if self.fallback:
             out["decoder_fallback"] = self.fallback
+        if self.source_fps is not None:
+            out["source_fps"] = round(self.source_fps, 6)
+            out["source_frames"] = self.source_frames
+        if self.sampling:
+            out["sampling"] = self.sampling
         return out
 
 
@@ -152,14 +166,19 @@ def probe_video(path: Path) -> VideoInfo:
     path = Path(path)
     if not path.is_file():
         raise MediaError(f"video not found: {path}")
+    refuse_images(path)
     try:
         with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise MediaError(f"{path} has no video stream (only {describe_streams(container)}): "
+                                 "replace it with the video file")
             stream = container.streams.video[0]
             packets = [(p.pts, p.is_keyframe) for p in container.demux(stream) if p.pts is not None and p.size > 0]
             time_base, rate = stream.time_base, stream.average_rate
             container.seek(0)
             first = next(container.decode(stream), None)
             rotation = int(round((first.rotation if first is not None else 0) / 90)) * 90 % 360
+            coded = (first.height, first.width) if first is not None else (0, 0)
     except MediaError:
         raise
     except Exception as exc:  # the decoder libraries raise many types for corrupt files
@@ -170,7 +189,12 @@ def probe_video(path: Path) -> VideoInfo:
     where = {t: i for i, t in enumerate(ticks)}
     keyframes = sorted(where[p] for p, key in packets if key)
     return VideoInfo(path, ticks, Fraction(time_base), keyframes or [0], leading_pictures(packets), rotation,
-                     Fraction(rate) if rate else None)
+                     Fraction(rate) if rate else None, coded)
+
+
+def describe_streams(container) -> str:
+    kinds = [s.type for s in container.streams]
+    return ", ".join(f"{kinds.count(k)} {k}" for k in dict.fromkeys(kinds)) or "no streams"
 
 
 def leading_pictures(packets: List[Tuple[int, bool]]) -> bool:
@@ -203,14 +227,17 @@ def read_plan(info: VideoInfo, indices: List[int]) -> List[Tuple[int, List[int]]
     return runs if sparse_cost < SPARSE_BELOW * (indices[-1] + 1) else sequential
 
 
-def _upright(frame, spec: SamplingSpec, turns: int) -> np.ndarray:
-    if spec.size:  # the coded frame is resized so that, once turned, it has the size asked
-        h, w = spec.size if turns % 2 == 0 else spec.size[::-1]
+Size = Optional[Tuple[int, int]]  # (height, width) to resize to at decode, or None
+
+
+def _upright(frame, size: Size, turns: int) -> np.ndarray:
+    if size:  # the coded frame is resized so that, once turned, it has the size asked
+        h, w = size if turns % 2 == 0 else size[::-1]
         frame = frame.reformat(width=w, height=h)
     return np.ascontiguousarray(np.rot90(frame.to_ndarray(format="rgb24"), k=turns))
 
 
-def _pyav_frames(info: VideoInfo, indices: List[int], spec: SamplingSpec) -> np.ndarray:
+def _pyav_frames(info: VideoInfo, indices: List[int], size: Size) -> np.ndarray:
     import av
 
     turns = info.rotation // 90 % 4
@@ -227,7 +254,7 @@ def _pyav_frames(info: VideoInfo, indices: List[int], spec: SamplingSpec) -> np.
                 if frame.pts is None:
                     raise MediaError(f"{info.path}: a decoded frame has no timestamp")
                 if frame.pts in wanted:
-                    out[wanted[frame.pts]] = _upright(frame, spec, turns)
+                    out[wanted[frame.pts]] = _upright(frame, size, turns)
                 if frame.pts >= last:
                     break
     missing = [i for i in indices if i not in out]
@@ -236,7 +263,7 @@ def _pyav_frames(info: VideoInfo, indices: List[int], spec: SamplingSpec) -> np.
     return np.stack([out[i] for i in indices])
 
 
-def _decord_frames(info: VideoInfo, indices: List[int], spec: SamplingSpec) -> np.ndarray:
+def _decord_frames(info: VideoInfo, indices: List[int], size: Size) -> np.ndarray:
     import decord
 
     if info.open_gop:
@@ -244,15 +271,15 @@ def _decord_frames(info: VideoInfo, indices: List[int], spec: SamplingSpec) -> n
     if info.rotation:
         raise FallBack(f"rotated {info.rotation} degrees: evalkit turns frames upright itself")
     kwargs = {"ctx": decord.cpu(0), "num_threads": min(4, os.cpu_count() or 1)}
-    if spec.size:
-        kwargs.update(height=spec.size[0], width=spec.size[1])
+    if size:
+        kwargs.update(height=size[0], width=size[1])
     vr = decord.VideoReader(str(info.path), **kwargs)
     if len(vr) != info.n_frames:
         raise FallBack(f"decord counts {len(vr)} frames where the container lists {info.n_frames}")
     return vr.get_batch(indices).asnumpy()
 
 
-def _torchcodec_frames(info: VideoInfo, indices: List[int], spec: SamplingSpec) -> np.ndarray:
+def _torchcodec_frames(info: VideoInfo, indices: List[int], size: Size) -> np.ndarray:
     import torch
     from torchcodec.decoders import VideoDecoder
 
@@ -263,8 +290,8 @@ def _torchcodec_frames(info: VideoInfo, indices: List[int], spec: SamplingSpec) 
         raise FallBack(f"torchcodec counts {decoder.metadata.num_frames} frames where the container lists "
                        f"{info.n_frames}")
     x = decoder.get_frames_at(indices=indices).data
-    if spec.size:
-        x = torch.nn.functional.interpolate(x.float(), size=spec.size, mode="bilinear", antialias=True,
+    if size:
+        x = torch.nn.functional.interpolate(x.float(), size=size, mode="bilinear", antialias=True,
                                             align_corners=False).round().clamp(0, 255).to(torch.uint8)
     return x.permute(0, 2, 3, 1).contiguous().numpy()
 
@@ -274,7 +301,7 @@ class FallBack(Exception):
 
 
 # the decoders tried before PyAV, which is always the last resort
-_DECODE: Dict[str, Callable[[VideoInfo, List[int], SamplingSpec], np.ndarray]] = {
+_DECODE: Dict[str, Callable[[VideoInfo, List[int], Size], np.ndarray]] = {
     "decord": _decord_frames, "torchcodec": _torchcodec_frames}
 
 
@@ -296,30 +323,31 @@ def read_video(path: Path, spec: SamplingSpec, decoder: str = "auto") -> Sampled
     """Decode the frames ``spec`` selects from the video at ``path``."""
     path = Path(path)
     check_decoder(decoder)
-    if not path.is_file():
-        raise MediaError(f"video not found: {path}")
-    refuse_images(path)
     start = time.perf_counter()
     info = probe_video(path)
-    indices = select_frames(info.pts, info.duration, spec)
+    indices = spec.select(info.pts, info.duration, info.fps)
+    target = spec.frame_size(*info.upright, len(indices)) if info.coded[0] else None
+    size = target if spec.resize_backend == "decoder" else None  # else resized after decoding
     name = "pyav" if decoder == "auto" else decoder
     fallback = decoder_unavailable(name)
     frames = None
     if fallback is None and name != "pyav":
         try:
-            frames = _DECODE[name](info, indices, spec)
+            frames = _DECODE[name](info, indices, size)
         except FallBack as exc:
             fallback = str(exc)
         except Exception as exc:  # a decoder failing on a file PyAV may still read
             fallback = f"{name} failed: {str(exc) or type(exc).__name__}"
     if frames is None:
         try:
-            frames = _pyav_frames(info, indices, spec)
+            frames = _pyav_frames(info, indices, size)
         except MediaError:
             raise
         except Exception as exc:
             raise MediaError(f"cannot decode video {path} ({str(exc) or type(exc).__name__})") from None
         name = "pyav"
+    if target is not None and size is None and frames.shape[1:3] != target:
+        frames = resize_bicubic_aa(frames, target)
     pts = info.pts
     return SampledVideo(
         frames=frames,
@@ -331,4 +359,18 @@ def read_video(path: Path, spec: SamplingSpec, decoder: str = "auto") -> Sampled
         source=path,
         rotation=info.rotation,
         fallback=fallback,
+        source_fps=info.fps,
+        source_frames=info.n_frames,
+        sampling=spec.label(),
     )
+
+
+def resize_bicubic_aa(frames: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
+    """(n, h, w, 3) uint8 frames resized to ``size`` (height, width) with antialiased bicubic
+    interpolation, rounded and clamped back to uint8: what torchvision's resize does to uint8
+    tensors, which the Qwen and HF processors' preprocessing uses."""
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
+    y = torch.nn.functional.interpolate(x, size=size, mode="bicubic", antialias=True, align_corners=False)
+    return y.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()

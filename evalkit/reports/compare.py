@@ -15,6 +15,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 
 from ..errors import ConfigError
+from ..media.sampling import label_of
 from ..judge.step import load_judgements
 from ..registry import TASKS
 from ..results import COMPARABILITY_KEYS, comparability, rescore, score_run
@@ -150,8 +151,8 @@ def comparison_view(r: Dict[str, Any], console: Console, breakdowns: bool = True
 
     notes = []
     if r["sampling_a"] != r["sampling_b"]:
-        notes.append(f"note: frame sampling differs: A {sampling_text(r['sampling_a'])}, "
-                     f"B {sampling_text(r['sampling_b'])}")
+        notes.append(f"note: frame sampling differs: A {label_of(r['sampling_a'])}, "
+                     f"B {label_of(r['sampling_b'])}")
     for side in ("a", "b"):
         if r.get(f"complete_{side}") is False:
             notes.append(f"note: run {side.upper()} is partial (--limit or unfinished): only shared samples are compared")
@@ -162,10 +163,3 @@ def comparison_view(r: Dict[str, Any], console: Console, breakdowns: bool = True
 
 def _num(x: Optional[float], digits: int, signed: bool = False) -> str:
     return "-" if x is None else (f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}")
-
-
-def sampling_text(spec: Optional[Dict[str, Any]]) -> str:
-    if not spec:
-        return "no pixels"
-    size = f", {spec['size'][0]}x{spec['size'][1]} px" if spec.get("size") else ""
-    return f"up to {spec['max_frames']} frames{size}"

@@ -110,7 +110,7 @@ def table6(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
             for r in ref["rows"]]
     for run in runs:
         model = run["run_json"]["model"]  # what the adapter recorded about its visual budget
-        n_max, frames = model.get("max_visual_tokens"), run["run_json"]["sampling"]["max_frames"] if run["run_json"].get("sampling") else None
+        n_max, frames = model.get("max_visual_tokens"), (run["run_json"].get("sampling") or {}).get("max_frames")
         tpf = model.get("tokens_per_frame_at_max_frames") or "-"
         rows.append([tpf, f"{n_max:,}" if n_max else "-", frames or "-", pct_sign(metric(run, "videomme")), run_label(run)])
     return pd.DataFrame(rows, columns=cols)

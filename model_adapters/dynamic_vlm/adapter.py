@@ -228,7 +228,7 @@ class DynamicVLMAdapter(ModelAdapter):
 
     def sampling(self) -> SamplingSpec:
         size = self.model.config.image_size
-        return SamplingSpec(max_frames=self.args.max_frames, size=(size, size))
+        return SamplingSpec.paper(max_frames=self.args.max_frames, size=(size, size))
 
     # --- per-request facts --------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from evalkit.errors import ConfigError
-from evalkit.media.sampling import SamplingSpec, sample_times
+from evalkit.media.sampling import PaperFrames, sample_times
 
 CLIP_GRID = 24
 CLIP_TOKENS = CLIP_GRID * CLIP_GRID  # 576 patch tokens per 336-px frame
@@ -53,7 +53,7 @@ def max_frames_for(tokens_per_frame: int, max_visual_tokens: int) -> int:
 
 def frames_for_duration(duration: float, max_frames: int) -> int:
     """How many frames the sampling rule takes from a video of ``duration`` seconds."""
-    return len(sample_times(duration, SamplingSpec(max_frames=max_frames)))
+    return len(sample_times(duration, PaperFrames(max_frames=max_frames)))
 
 
 def default_max_visual_tokens(num_hidden_layers: int, hidden_size: int) -> int | None:

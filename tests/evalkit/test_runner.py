@@ -103,7 +103,7 @@ def test_rerun_with_changed_sampling_is_refused(cli, monkeypatch):
     assert cli.run(*args)[0] == 0
     before = (cli.output / "r" / "videomme" / "predictions.jsonl").read_bytes()
     # same configuration, but the adapter now asks for frames of another size (e.g. a new checkpoint)
-    monkeypatch.setattr(RandomChoice, "sampling", lambda self: SamplingSpec(max_frames=4, size=(224, 224)))
+    monkeypatch.setattr(RandomChoice, "sampling", lambda self: SamplingSpec.paper(max_frames=4, size=(224, 224)))
     code, out = cli.run(*args)
     assert code == 2 and "exists with a different configuration" in out and "sampling:" in out
     assert (cli.output / "r" / "videomme" / "predictions.jsonl").read_bytes() == before

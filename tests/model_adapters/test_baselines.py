@@ -18,5 +18,5 @@ def test_random_answers_depend_on_seed_task_and_id_only():
 
 def test_decode_switches_on_media_and_constant_answer():
     model = ConstantChoice(ConstantArgs(decode=True, max_frames=8, answer="C"))
-    assert model.needs_media and model.sampling().max_frames == 8
+    assert model.needs_media and model.sampling().frames.max_frames == 8
     assert model.generate(requests(["x", "y"])) == ["C", "C"]

@@ -86,7 +86,7 @@ def test_prompt_is_the_official_text():
 def test_subtitles_are_the_lines_at_sampled_frames():
     task = VideoMMEWithSubtitles()
     s = task.load("sample").samples[0]  # 12 s video, cues every 5 s lasting 2.5 s
-    media = read_video(s.video, SamplingSpec(max_frames=4))  # frames at 1.5, 4.5, 7.5, 10.5 s
+    media = read_video(s.video, SamplingSpec.paper(max_frames=4))  # frames at 1.5, 4.5, 7.5, 10.5 s
     req = task.build_request(s, media)
     assert req.parts[1].startswith(
         "This video's subtitles are listed below:\n"
@@ -101,7 +101,7 @@ def test_subtitles_are_the_lines_at_sampled_frames():
 def test_video_without_subtitle_file_says_so():
     task = VideoMMEWithSubtitles()
     s = [x for x in task.load("sample").samples if x.cluster == "003"][0]
-    req = task.build_request(s, read_video(s.video, SamplingSpec(max_frames=8)))
+    req = task.build_request(s, read_video(s.video, SamplingSpec.paper(max_frames=8)))
     assert req.parts[1].startswith("This video's subtitles are listed below:\nNo subtitles available\nSelect")
 
 

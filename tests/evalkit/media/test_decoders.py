@@ -57,7 +57,7 @@ def test_each_decoder_gives_the_frame_on_screen(structured, name, max_frames, de
     why = decoder_unavailable(decoder)
     if why:
         pytest.skip(why)
-    sv = read_video(structured[name], SamplingSpec(max_frames=max_frames), decoder)
+    sv = read_video(structured[name], SamplingSpec.paper(max_frames=max_frames), decoder)
     assert_shown_frames(sv, structured[name])
     if sv.backend != decoder:
         assert sv.fallback and sv.facts()["decoder_fallback"] == sv.fallback
@@ -68,25 +68,25 @@ def test_open_gop_is_detected_and_decord_is_not_trusted_with_it(structured):
     assert probe_video(structured["x264-open-gop"]).open_gop and probe_video(structured["x265"]).open_gop
     if decoder_unavailable("decord"):
         pytest.skip("decord cannot load here")
-    sv = read_video(structured["x265"], SamplingSpec(max_frames=5), "decord")
+    sv = read_video(structured["x265"], SamplingSpec.paper(max_frames=5), "decord")
     assert sv.backend == "pyav" and sv.fallback.startswith("open GOP")
-    assert read_video(structured["x264-bframes"], SamplingSpec(max_frames=5), "decord").backend == "decord"
+    assert read_video(structured["x264-bframes"], SamplingSpec.paper(max_frames=5), "decord").backend == "decord"
 
 
 def test_unloadable_decoder_falls_back_with_its_reason(structured, monkeypatch):
     monkeypatch.setattr(video_mod, "decoder_unavailable", lambda name: f"{name} cannot load here: libfoo.so")
-    sv = read_video(structured["x265"], SamplingSpec(max_frames=5), "torchcodec")
+    sv = read_video(structured["x265"], SamplingSpec.paper(max_frames=5), "torchcodec")
     assert sv.backend == "pyav" and sv.fallback == "torchcodec cannot load here: libfoo.so"
 
 
 def test_targets_do_not_depend_on_the_decoder(structured):
-    spec = SamplingSpec(max_frames=12)
+    spec = SamplingSpec.paper(max_frames=12)
     runs = [read_video(structured["x264-bframes"], spec, d) for d in DECODERS if not decoder_unavailable(d)]
     assert len({tuple(r.indices) for r in runs}) == 1 and len({tuple(r.timestamps) for r in runs}) == 1
 
 
 def test_seeking_per_group_of_pictures_gives_the_pixels_of_one_pass(structured, monkeypatch):
-    path, spec = structured["x265"], SamplingSpec(max_frames=4, size=(32, 48))
+    path, spec = structured["x265"], SamplingSpec.paper(max_frames=4, size=(32, 48))
     info = probe_video(path)
     sparse = read_video(path, spec, "pyav")
     assert len(read_plan(info, sparse.indices)) > 1  # it did seek

@@ -13,7 +13,7 @@ from evalkit.media.frame_cache import FrameCache, read_cached
 from evalkit.media.sampling import SamplingSpec
 from evalkit.media.video import read_video
 
-SPEC = SamplingSpec(max_frames=8, size=(24, 32))
+SPEC = SamplingSpec.paper(max_frames=8, size=(24, 32))
 
 
 def test_cached_frames_are_the_decoded_frames(videos, tmp_path):
@@ -32,7 +32,7 @@ def test_key_follows_the_file_the_spec_and_the_decoder(videos, tmp_path):
     cache = FrameCache(tmp_path / "cache")
     key = cache.key(videos["short"], SPEC, "auto")
     assert key == cache.key(videos["short"], SPEC, "auto")
-    assert key != cache.key(videos["short"], SamplingSpec(max_frames=9, size=(24, 32)), "auto")
+    assert key != cache.key(videos["short"], SamplingSpec.paper(max_frames=9, size=(24, 32)), "auto")
     assert key != cache.key(videos["short"], SPEC, "decord")
     copy = tmp_path / "short.mp4"
     copy.write_bytes(videos["short"].read_bytes())
@@ -91,7 +91,7 @@ from evalkit.media.frame_cache import FrameCache, read_cached
 from evalkit.media.sampling import SamplingSpec
 cache = FrameCache(Path(sys.argv[1]), max_gb=1)
 for _ in range(5):
-    v = read_cached(Path(sys.argv[2]), SamplingSpec(max_frames=8, size=(24, 32)), "auto", cache)
+    v = read_cached(Path(sys.argv[2]), SamplingSpec.paper(max_frames=8, size=(24, 32)), "auto", cache)
     assert v.frames.shape == (8, 24, 32, 3), v.frames.shape
 print("ok")
 """

@@ -4,9 +4,9 @@ from fractions import Fraction
 import pytest
 
 from evalkit.errors import ConfigError
-from evalkit.media.sampling import SamplingSpec, sample_times, select_frames, video_duration
+from evalkit.media.sampling import PaperFrames, sample_times, select_frames, video_duration
 
-T120 = SamplingSpec(max_frames=120)
+T120 = PaperFrames(max_frames=120)
 
 
 def test_short_video_is_sampled_at_one_fps_from_zero():
@@ -34,8 +34,8 @@ def test_hour_long_video_gets_120_centred_frames_30_s_apart():
 
 
 def test_other_T_and_rates():
-    assert sample_times(10.0, SamplingSpec(max_frames=4)) == [1.25, 3.75, 6.25, 8.75]
-    assert sample_times(3.0, SamplingSpec(max_frames=16, fps_below_max=2.0)) == [0, .5, 1, 1.5, 2, 2.5]
+    assert sample_times(10.0, PaperFrames(max_frames=4)) == [1.25, 3.75, 6.25, 8.75]
+    assert sample_times(3.0, PaperFrames(max_frames=16, fps_below_max=2.0)) == [0, .5, 1, 1.5, 2, 2.5]
 
 
 def test_zero_duration_samples_the_first_frame():
@@ -44,11 +44,11 @@ def test_zero_duration_samples_the_first_frame():
 
 def test_invalid_specs_are_refused_with_a_config_error():
     with pytest.raises(ConfigError, match=r"max_frames must be an integer >= 1, got 0"):
-        SamplingSpec(max_frames=0)
+        PaperFrames(max_frames=0)
     with pytest.raises(ConfigError, match=r"max_frames must be an integer >= 1, got -3"):
-        SamplingSpec(max_frames=-3)
+        PaperFrames(max_frames=-3)
     with pytest.raises(ConfigError, match=r"fps_below_max must be > 0"):
-        SamplingSpec(fps_below_max=0)
+        PaperFrames(fps_below_max=0)
 
 
 def test_select_frames_constant_rate_picks_frame_on_screen():

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from evalkit.errors import ConfigError
+from evalkit.media.sampling import SamplingSpec
 from evalkit.model_adapters.dynamic_vlm.adapter import DynamicVLMAdapter, DynamicVLMArgs
 
 
@@ -22,7 +23,7 @@ def test_request_facts_follow_the_token_rule(tiny_dir, make_request):
     assert facts == {"max_frames": 16, "max_visual_tokens": 2000, "timestamps": "counter",
                      "system_prompt": "You are a helpful visual assistant.", "num_beams": 1, "n_frames": 16,
                      "budget_per_frame": 125, "grid": 11, "tokens_per_frame": 121, "total_visual_tokens": 1936}
-    assert a.sampling().max_frames == 16 and a.sampling().size == (336, 336)
+    assert a.sampling() == SamplingSpec.paper(max_frames=16, size=(336, 336))
 
 
 def test_vision_chunks_do_not_change_the_features(tiny_dir, make_request):
