@@ -93,12 +93,12 @@ def test_a_rotated_video_gives_the_same_upright_pixels_whatever_the_backend(tmp_
                 c.mux(pk)
         for pk in s.encode():
             c.mux(pk)
-    video = read_video(path, SamplingSpec(max_frames=4))
+    video = read_video(path, SamplingSpec.paper(max_frames=4))
     assert video.backend == "pyav" and video.rotation == 90 and video.facts()["rotation"] == 90
     frame = video.frames[0]
     assert frame.shape == (64, 48, 3)  # shown upright: portrait
     assert frame[-16:].mean() > 200 and frame[:16].mean() < 50  # turned 90 degrees counter-clockwise
-    sized = read_video(path, SamplingSpec(max_frames=4, size=(32, 24)))
+    sized = read_video(path, SamplingSpec.paper(max_frames=4, size=(32, 24)))
     assert sized.frames.shape[1:3] == (32, 24)
 
 
@@ -168,7 +168,7 @@ def test_an_unreadable_video_fails_its_sample_without_decoder_log_lines(tmp_path
             "from evalkit.media.video import quiet_decoders, read_video\n"
             "from evalkit.errors import MediaError\n"
             "quiet_decoders()\n"
-            f"try:\n    read_video({str(broken)!r}, SamplingSpec(max_frames=30))\n"
+            f"try:\n    read_video({str(broken)!r}, SamplingSpec.paper(max_frames=30))\n"
             "except MediaError as exc:\n    print('failed:', exc)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.stdout.startswith("failed: cannot decode video") and proc.stderr == ""

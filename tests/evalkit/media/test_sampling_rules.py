@@ -8,7 +8,7 @@ import pytest
 
 from evalkit.errors import ConfigError
 from evalkit.media.sampling import (
-    ExactSize, FpsFrames, PaperFrames, PixelBudget, SamplingSpec, SideSize, UniformFrames, label_of, smart_resize,
+    ExactSize, FpsFrames, PixelBudget, SamplingSpec, SideSize, UniformFrames, label_of, smart_resize,
 )
 from evalkit.media.video import read_video
 
