@@ -30,6 +30,9 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .config import RunConfig
+from .model import parse_model_args
+
 MODES = ("per-question", "per-video", "warm-cache")
 # dense bf16 peak FLOP/s by device name, for model FLOP utilisation (vendor datasheets)
 PEAK_BF16 = {"H200": 989.4e12, "H100 PCIe": 756.0e12, "H100": 989.4e12, "A100": 312.0e12}
@@ -59,46 +62,44 @@ def union_seconds(spans: Sequence[Optional[Sequence[float]]]) -> float:
     return total
 
 
-def mode_config(mode: str, model: str, model_args: str, output: Path, cache: Path) -> Dict[str, Any]:
-    """RunConfig keyword arguments of one mode."""
+def mode_config(base: RunConfig, mode: str, output: Path, cache: Path) -> RunConfig:
+    """The configuration of one mode: the per-question baseline asks the adapter to answer each
+    question whole (its ``unshared_args``) and every question to decode its video."""
     from .registry import MODELS
 
-    args = model_args
-    if mode == "per-question" and "share_prefix" in {f.name for f in dataclasses.fields(MODELS.get(model).Args)}:
-        args = ",".join(filter(None, [model_args, "share_prefix=false"]))
-    return {"model_args": args, "output": output, "run_name": mode, "overwrite": True,
-            "reuse_frames": mode != "per-question", "frame_cache": None if mode == "per-question" else cache,
-            "seed": 1 if mode == "warm-cache" else 0}
+    args = base.model_args
+    if mode == "per-question":
+        given = parse_model_args(base.model_args)
+        args = ",".join(f"{k}={v}" for k, v in MODELS.get(base.model).unshared_args(given).items())
+    return dataclasses.replace(base, model_args=args, output=output, run_name=mode, overwrite=True,
+                               reuse_frames=mode != "per-question",
+                               frame_cache=None if mode == "per-question" else cache, frame_cache_max_gb=None,
+                               seed=1 if mode == "warm-cache" else 0)
 
 
 def child(argv: List[str]) -> None:
     """Run one mode and print its measurements as JSON on the last line of stdout."""
-    from .runner import RunConfig, Runner
+    from .runner import Runner
     from .store import RunDir
 
     cfg = json.loads(argv[0])
-    config = RunConfig(tasks=cfg["tasks"], model=cfg["model"], data=cfg["data"], limit=cfg["limit"],
-                       decode_workers=cfg["decode_workers"],
-                       **mode_config(cfg["mode"], cfg["model"], cfg["model_args"], Path(cfg["output"]),
-                                     Path(cfg["cache"])))
-    runner = Runner(config)
+    config = mode_config(RunConfig.from_json(cfg["config"]), cfg["mode"], Path(cfg["output"]), Path(cfg["cache"]))
+    runner = Runner(config).prepare()
+    plan = runner.plan()
     # one untimed sample first, in its own run dir and without the frame cache, so one-off
     # start-up costs (kernels, allocator, imports) are not counted and the cache stays cold
-    timed_dir, cache, chosen = runner.run, runner.frame_cache, runner.samples
-    runner.run, runner.frame_cache = RunDir(Path(cfg["output"]) / f"{cfg['mode']}-warmup"), None
-    runner.samples = {n: s[:1] for n, s in chosen.items()}
-    runner.execute()
-    runner.run, runner.frame_cache, runner.samples = timed_dir, cache, chosen
-    before = runner.model.usage() or {}
+    runner.execute(plan=plan.first(1, RunDir(Path(cfg["output"]) / f"{cfg['mode']}-warmup")))
+    before = runner.adapter.usage() or {}
     start = time.perf_counter()
-    runner.execute()
+    runner.execute(plan=plan)
     wall = time.perf_counter() - start
-    work = {k: v - before.get(k, 0) for k, v in (runner.model.usage() or {}).items() if isinstance(v, (int, float))}
+    work = {k: v - before.get(k, 0) for k, v in (runner.adapter.usage() or {}).items() if isinstance(v, (int, float))}
     timings: List[Dict[str, Any]] = []
     records: List[Any] = []
     for name in runner.tasks:
-        timings += [json.loads(x) for x in (runner.run.task_dir(name) / "timings.jsonl").read_text().splitlines()]
-        records += runner.run.records(name)
+        timings += [json.loads(x) for x in (plan.run.task_dir(name) / "timings.jsonl").read_text().splitlines()]
+        records += plan.run.records(name)
+    chosen = plan.samples
     out = {
         "mode": cfg["mode"], "n": len(timings), "wall_s": wall,
         "videos": len({s.video for samples in chosen.values() for s in samples if s.video is not None}),
@@ -123,14 +124,12 @@ def child(argv: List[str]) -> None:
     print(json.dumps(out))
 
 
-def run_bench(tasks: List[str], model: str, model_args: str, data: str, limit: Optional[int],
-              decode_workers: int) -> Tuple[List[Dict], Dict[str, float]]:
+def run_bench(config: RunConfig) -> Tuple[List[Dict], Dict[str, float]]:
     """Per-mode measurements, and the ratios between them."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as tmp:
         for mode in MODES:
-            cfg = dict(tasks=tasks, model=model, model_args=model_args, data=data, limit=limit, output=tmp,
-                       mode=mode, decode_workers=decode_workers, cache=str(Path(tmp) / "frame-cache"))
+            cfg = dict(config=config.to_json(), output=tmp, mode=mode, cache=str(Path(tmp) / "frame-cache"))
             proc = subprocess.run([sys.executable, "-m", "evalkit.bench", json.dumps(cfg)],
                                   capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
             if proc.returncode != 0:

@@ -5,7 +5,7 @@ One completion at a time is :func:`complete`: rate limits, 5xx, timeouts and dro
 are retried with exponential backoff (Retry-After honoured on 429); a 200 whose body is no
 completion raises :class:`MalformedReply`. Replies are kept in a :class:`ReplyCache` (SQLite) so
 the same request costs nothing the second time. Keys come from the environment only; URLs are
-written without the credentials a user may have put in them.
+written without the credentials a user may have put in them (:mod:`evalkit.redaction`).
 """
 from __future__ import annotations
 
@@ -17,25 +17,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple, Type
-from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError
+from .redaction import redact_url
 
 
 class MalformedReply(Exception):
     """An HTTP 200 whose body is no chat completion (an HTML page, JSON without choices)."""
 
 
-def redact_url(url: Optional[str]) -> Optional[str]:
-    """``url`` without the credentials a user may have put in it (``http://user:pass@host``)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+def endpoint(base_url: Optional[str]) -> str:
+    """The endpoint an openai client given ``base_url`` talks to, from wherever it takes it (the
+    argument, else $OPENAI_BASE_URL, else the OpenAI API), without its credentials."""
+    import openai
+
+    resolved = str(openai.OpenAI(api_key="unused", base_url=base_url).base_url)
+    return redact_url(resolved, "the endpoint URL") or resolved
 
 
 def api_key(names: Sequence[str], what: str) -> str:

@@ -16,6 +16,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from .config import DATA_GROUP, MEDIA_GROUP, MODEL_GROUP, OUTPUT_GROUP, TASKS_GROUP, RunConfig, add_options
 from .errors import ConfigError, EvalkitError
 from .registry import COMMANDS, MODELS, TASKS
 
@@ -77,7 +78,8 @@ def make_progress(console: Console, *extra: ProgressColumn) -> Progress:
     """The one progress display: name, bar, done/total, rate, elapsed, ETA (``extra`` columns
     go before the times, e.g. the judge's cached/failed counts)."""
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(), *extra,
+        TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(), RateColumn(),
+        *extra,
         TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
     )
 
@@ -85,25 +87,19 @@ def make_progress(console: Console, *extra: ProgressColumn) -> Progress:
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     from .reports.summary import summary
     from .results import score_run
-    from .runner import RunConfig, Runner
+    from .runner import Runner
 
-    config = RunConfig(
-        tasks=[t for t in args.task.split(",") if t], model=args.model, model_args=args.model_args or "",
-        data=args.data, media=args.media, limit=args.limit, seed=args.seed, output=Path(args.output),
-        run_name=args.run_name, overwrite=args.overwrite, prefetch=args.prefetch,
-        decode_workers=args.decode_workers, retry_failed=args.retry_failed, decoder=args.decoder,
-        frame_cache=Path(args.frame_cache) if args.frame_cache else None, frame_cache_max_gb=args.frame_cache_max_gb,
-    )
-    runner = Runner(config, announce=lambda line: console.print(line, highlight=False, soft_wrap=True))
-    if runner.model.untrained:
-        console.print("[bold red]model has random weights (untrained): its scores are meaningless[/]")
+    runner = Runner(RunConfig.from_args(args)).prepare(announce=lambda line: console.print(line, soft_wrap=True))
+    if runner.adapter.untrained:
+        console.print(Text("model has random weights (untrained): its scores are meaningless", style="bold red"))
     shows = runner.rank == 0 or "MASTER_ADDR" not in os.environ  # under torchrun: one bar, rank 0's
+    plan = runner.plan()
     with (make_progress(console) if shows else contextlib.nullcontext()) as progress:
-        run = runner.execute(progress)
+        run = runner.execute(progress, plan)
         if runner.world > 1 and "MASTER_ADDR" in os.environ:  # rank 0 follows the others until all are done
-            wait_for_all_ranks(lambda: runner.refresh(progress) if progress is not None else None)
+            wait_for_all_ranks(lambda: runner.refresh(progress, run, plan) if progress is not None else None)
     for note in runner.notes:
-        console.print(note, highlight=False)
+        console.print(note)
     if runner.world > 1:
         if "MASTER_ADDR" not in os.environ:  # ranks started by hand: score when all have finished
             console.print(f"rank {runner.rank}/{runner.world} done; when every rank has finished: evalkit score {run.path}")
@@ -179,10 +175,9 @@ def cmd_data_check(args: argparse.Namespace, console: Console) -> int:
     from .datacheck import check, probe
     from .runner import load_task_data
 
-    tasks = [t for t in args.task.split(",") if t]
-    data, media = parse_data_arg(args.data, tasks), parse_data_arg(args.media, tasks, "--media")
+    data, media = parse_data_arg(args.data, args.tasks), parse_data_arg(args.media, args.tasks, "--media")
     ok = True
-    for name in tasks:
+    for name in args.tasks:
         task = TASKS.get(name)()
         loaded = load_task_data(task, data[name], media[name])
         report = check(task, loaded)
@@ -236,8 +231,7 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
 
     if args.scaling:
         return bench_scaling(args, console)
-    rows, ratios = run_bench([t for t in args.task.split(",") if t], args.model, args.model_args or "", args.data,
-                             args.limit, args.decode_workers)
+    rows, ratios = run_bench(RunConfig.from_args(args))
     for table in bench_tables(rows, ratios):
         console.print(table)
     if args.json:
@@ -247,10 +241,10 @@ def cmd_bench(args: argparse.Namespace, console: Console) -> int:
 
 def bench_scaling(args: argparse.Namespace, console: Console) -> int:
     from .reports.fit import add_columns, table as new_table
-    from .scaling import openai_chat_scaling, torchrun_scaling, with_ratios
+    from .scaling import served_scaling, torchrun_scaling, with_ratios
 
     rows = with_ratios(torchrun_scaling(args.ranks, args.scaling_samples, args.sleep)
-                       + openai_chat_scaling(args.concurrency, args.requests, args.latency))
+                       + served_scaling(args.concurrency, args.requests, args.latency))
     t = new_table("throughput with more ranks / more requests in flight (ratio: rate / (N x the single rate))")
     add_columns(t, ("setting", "samples", "per second", "ratio to ideal"))
     for r in rows:
@@ -368,12 +362,11 @@ def cmd_table(args: argparse.Namespace, console: Console) -> int:
 def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
     from .sweep import parse_grid, run_sweep, sweep_table
 
-    tasks = [t for t in args.task.split(",") if t]
+    config = RunConfig.from_args(args)
     with make_progress(console) as progress:
-        df = run_sweep(tasks, args.model, args.model_args or "", parse_grid(args.grid), args.data, args.limit,
-                       Path(args.output), args.name, args.seed, progress)
-    df = sweep_table(df, tasks, MODELS.get(args.model).sweep_headings)
-    console.print(df.to_markdown(index=False, disable_numparse=True), highlight=False, soft_wrap=True)
+        df = run_sweep(config, parse_grid(args.grid), args.name, progress)
+    df = sweep_table(df, config.tasks, MODELS.get(config.model).sweep_headings)
+    console.print(df.to_markdown(index=False, disable_numparse=True), soft_wrap=True)
     return 0
 
 
@@ -429,33 +422,9 @@ def build_parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help, epilog=examples(own or EXAMPLES.get(name, ())),
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
+    every = (TASKS_GROUP, MODEL_GROUP, DATA_GROUP, MEDIA_GROUP, OUTPUT_GROUP)
     run = add("run", "run a model on tasks (resumes an existing run dir)")
-    run.add_argument("--task", required=True, help="task name(s), comma-separated (see `evalkit tasks`)")
-    run.add_argument("--model", required=True, help="model adapter (see `evalkit models`)")
-    run.add_argument("--model-args", default="", help="adapter arguments k=v,k2=v2 (unknown keys are errors)")
-    run.add_argument("--data", help="'sample' (bundled), a dataset dir or annotation file, or task=PATH,... ; "
-                                    "default: the HF hub cache (lmms-eval's and VLMEvalKit's downloads)")
-    run.add_argument("--media", help="video/image folder when apart from the annotations: DIR or task=DIR,... "
-                                     "(default: beside the annotations, or lmms-eval's $HF_HOME/<task>)")
-    run.add_argument("--limit", type=int, help="only the first N samples of each task")
-    run.add_argument("--output", default="results/runs", help="root folder of run dirs (default: results/runs)")
-    run.add_argument("--run-name", help="run dir name (default: model_tasks_<hash of config>)")
-    run.add_argument("--seed", type=int, default=0, help="seed for baselines and the bootstrap (default 0)")
-    run.add_argument("--overwrite", action="store_true", help="discard an existing run dir of this name")
-    run.add_argument("--prefetch", type=int, default=4, help="samples decoded ahead of the model (default 4)")
-    run.add_argument("--decode-workers", type=int, default=0,
-                     help="decoding threads (default: one per core, at most 4)")
-    run.add_argument("--decoder", default="auto", choices=("auto", "pyav", "decord", "torchcodec"),
-                     help="video decoder (default auto: PyAV; one that is not exact for a video falls back "
-                          "to PyAV, recorded)")
-    run.add_argument("--frame-cache", metavar="DIR",
-                     help="reuse decoded frames across runs from this folder (default: $EVALKIT_FRAME_CACHE; "
-                          "none when unset)")
-    run.add_argument("--frame-cache-max-gb", type=float, metavar="GB",
-                     help="frame cache size limit; least recently used entries go first (default 50, "
-                          "or $EVALKIT_FRAME_CACHE_MAX_GB)")
-    run.add_argument("--retry-failed", action="store_true",
-                     help="answer again the samples whose record is a failure (e.g. after fixing a video)")
+    add_options(run, every)
     run.set_defaults(func=cmd_run)
 
     data = add("data", "check a task's data before a run (layout, samples, every video or image)")
@@ -463,9 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = data_commands.add_parser("check", help="layout found, samples, missing/undecodable media, durations; "
                                                    "exit 1 when a run would lack something",
                                      epilog=examples(EXAMPLES["data"]), formatter_class=argparse.RawDescriptionHelpFormatter)
-    check.add_argument("--task", required=True, help="task name(s), comma-separated")
-    check.add_argument("--data", help="as for run: 'sample', DIR or FILE, task=PATH,... (default: the HF hub cache)")
-    check.add_argument("--media", help="video/image folder when apart from the annotations (DIR or task=DIR,...)")
+    add_options(check, (TASKS_GROUP, DATA_GROUP), exclude=("limit",))
     check.add_argument("--workers", type=int, default=4, help="files read at once (default 4)")
     check.set_defaults(func=cmd_data_check)
 
@@ -474,8 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("source", help="lmms-eval: a *_samples_<task>.jsonl or the folder holding it; "
                                     "VLMEvalKit: the <model>_<dataset>.xlsx/.tsv prediction file")
     imp.add_argument("--task", required=True, help="the evalkit task the predictions answer")
-    imp.add_argument("--data", help="the task's data, as for run (rows are mapped to its sample ids)")
-    imp.add_argument("--media", help="as for run (not read; accepted so the same data is found)")
+    add_options(imp, (DATA_GROUP,), exclude=("limit",))
     imp.add_argument("-o", "--output", required=True, help="the replay JSONL to write ({id, response} lines)")
     imp.set_defaults(func=cmd_import)
 
@@ -495,21 +461,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=cmd_export)
 
     bench = add("bench", "decode/model/wall time per question: per-question vs per-video work, frame cache")
-    bench.add_argument("--task", default="videomme")
-    bench.add_argument("--model", default="dynamic-vlm")
-    bench.add_argument("--model-args", default="preset=tiny")
-    bench.add_argument("--data", default="sample")
-    bench.add_argument("--limit", type=int, help="samples per task")
-    bench.add_argument("--decode-workers", type=int, default=0, help="decoding threads (default: one per core, "
-                                                                    "at most 4)")
+    add_options(bench, (TASKS_GROUP, MODEL_GROUP, DATA_GROUP, MEDIA_GROUP), exclude=("frame_cache", "frame_cache_max_gb"),
+                defaults={"tasks": ["videomme"], "model": "dynamic-vlm", "model_args": "preset=tiny", "data": "sample"})
     bench.add_argument("--json", help="also write the figures to this JSON file")
     bench.add_argument("--scaling", action="store_true",
-                       help="instead: throughput with 1 vs N torchrun ranks and openai-chat concurrency 1 vs N")
+                       help="instead: throughput with 1 vs N torchrun ranks and a served model's concurrency 1 vs N")
     bench.add_argument("--ranks", type=int, default=2, help="--scaling: torchrun ranks (default 2)")
     bench.add_argument("--sleep", type=float, default=0.05, help="--scaling: seconds per answer (default 0.05)")
     bench.add_argument("--scaling-samples", type=int, default=240, help="--scaling: questions (default 240)")
-    bench.add_argument("--concurrency", type=int, default=8, help="--scaling: openai-chat requests in flight")
-    bench.add_argument("--requests", type=int, default=48, help="--scaling: openai-chat requests (default 48)")
+    bench.add_argument("--concurrency", type=int, default=8, help="--scaling: served-model requests in flight")
+    bench.add_argument("--requests", type=int, default=48, help="--scaling: served-model requests (default 48)")
     bench.add_argument("--latency", type=float, default=0.2, help="--scaling: server latency in seconds")
     bench.set_defaults(func=cmd_bench)
 
@@ -560,17 +521,11 @@ def build_parser() -> argparse.ArgumentParser:
     tab.set_defaults(func=cmd_table)
 
     sw = add("sweep", "one resumable run per grid point over model args, tabulated")
-    sw.add_argument("--task", required=True)
-    sw.add_argument("--model", required=True)
-    sw.add_argument("--model-args", default="", help="fixed model args")
+    add_options(sw, every, exclude=("run_name",))
     sw.add_argument("--grid", action="append", default=[], help="key=v1,v2 (repeatable); an adapter may derive "
                                                                 "arguments from a key (dynamic-vlm: tokens_per_frame "
                                                                 "sets max_frames = max_visual_tokens // tokens_per_frame)")
-    sw.add_argument("--data")
-    sw.add_argument("--limit", type=int)
-    sw.add_argument("--output", default="results/runs")
     sw.add_argument("--name", default="sweep", help="run name prefix")
-    sw.add_argument("--seed", type=int, default=0)
     sw.set_defaults(func=cmd_sweep)
 
     for name in COMMANDS.names():  # subcommands contributed by model adapter packages

@@ -16,7 +16,8 @@ from .reports.board import build
 from .reports.leaderboard import render, terminal_view
 from .reports.summary import summary, unreadable_line
 from .results import score_run
-from .runner import RunConfig, Runner
+from .config import RunConfig
+from .runner import Runner
 from .schema import RunResults
 
 TASK = "videomme"
@@ -35,8 +36,9 @@ def run_demo(console: Console, output: Path, model: str, model_args: str,
         for name, m, args in ((BASELINE, "random", ""), (MODEL_RUN, model, model_args)):
             runner = Runner(RunConfig(tasks=[TASK], model=m, model_args=args, data="sample", output=output,
                                       run_name=name))
-            runs.append(runner.execute(progress).path)
-            results.append(score_run(runner.run))
+            run = runner.execute(progress)
+            runs.append(run.path)
+            results.append(score_run(run))
             for note in runner.notes:
                 console.print(note, highlight=False)
     unreadable = [unreadable_line(res) for res in results]

@@ -18,6 +18,7 @@ from typing import Any, Callable, ClassVar, Dict, Iterator, List, Mapping, Optio
 
 from .errors import ConfigError
 from .media.sampling import SamplingSpec
+from .redaction import redact_value
 from .registry import did_you_mean
 from .request import Request
 
@@ -117,6 +118,19 @@ class ModelAdapter(ABC):
         default passes the point through unchanged."""
         return dict(point)
 
+    @classmethod
+    def unshared_args(cls, args: Mapping[str, str]) -> Dict[str, str]:
+        """Model arguments that make the adapter answer each question whole, reusing no work
+        across a video's questions (the bench's per-question baseline); the default is ``args``."""
+        return dict(args)
+
+    @classmethod
+    def served_args(cls, base_url: str, concurrency: int, cache: Path) -> Optional[str]:
+        """Model arguments for answering through the OpenAI-compatible server at ``base_url``
+        with ``concurrency`` requests in flight (the bench's scaling stand-in), or None for an
+        adapter that does not talk to a server."""
+        return None
+
     def sampling(self) -> Optional[SamplingSpec]:
         """The frame-sampling spec the media stage applies (None: no pixels needed)."""
         return SamplingSpec.paper() if self.needs_media else None
@@ -155,7 +169,15 @@ class ModelAdapter(ABC):
         ``model_usage.json``; None when there is nothing to report."""
         return None
 
+    def inputs(self) -> Dict[str, str]:
+        """Fingerprints of what the adapter reads besides its arguments (e.g. a replay file's
+        bytes): a rerun whose inputs changed is refused instead of mixing two versions."""
+        return {}
+
     def describe(self) -> Dict[str, Any]:
-        """Facts recorded in run.json: name, arguments, weights, labels such as untrained."""
-        args = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self.args).items()}
-        return {"name": self.name, "args": args, "untrained": self.untrained}
+        """Facts recorded in run.json: name, arguments (URLs without credentials), weights,
+        labels such as untrained, and the fingerprints of its inputs."""
+        args = {k: redact_value(str(v)) if isinstance(v, (str, Path)) else v
+                for k, v in dataclasses.asdict(self.args).items()}
+        inputs = self.inputs()
+        return {"name": self.name, "args": args, "untrained": self.untrained, **({"inputs": inputs} if inputs else {})}

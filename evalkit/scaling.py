@@ -5,7 +5,7 @@ torchrun: the seeded random baseline answering in ``sleep_s`` per sample, over a
 Video-MME-layout question file (no videos: the baseline reads no pixels), with 1 and N ranks;
 throughput counts records per second between the first answer started and the last written
 (start-up is left out). openai-chat: K distinct requests of a few small frames each against the
-loopback server with a fixed latency, at concurrency 1 and N. Each is reported as a ratio of N
+loopback server with a fixed latency, at concurrency 1 and N, through the adapter that serves\nrequests to such a server (``ModelAdapter.served_args``). Each is reported as a ratio of N
 times the single rank / single request rate.
 """
 from __future__ import annotations
@@ -69,7 +69,17 @@ def torchrun_scaling(ranks: int, n: int, sleep_s: float) -> List[Dict[str, Any]]
     return out
 
 
-def openai_chat_scaling(concurrency: int, n: int, latency_s: float) -> List[Dict[str, Any]]:
+def served_adapter() -> str:
+    """The first registered adapter that talks to an OpenAI-compatible server (``served_args``)."""
+    from .registry import MODELS
+
+    for name in MODELS.names():
+        if MODELS.get(name).served_args("http://127.0.0.1:1/v1", 1, Path("cache.sqlite")) is not None:
+            return name
+    raise ConfigError("no registered model adapter talks to an OpenAI-compatible server")
+
+
+def served_scaling(concurrency: int, n: int, latency_s: float) -> List[Dict[str, Any]]:
     from .judge.server import MockJudgeServer
     from .media.video import SampledVideo
     from .registry import MODELS
@@ -77,11 +87,11 @@ def openai_chat_scaling(concurrency: int, n: int, latency_s: float) -> List[Dict
 
     rng = np.random.default_rng(0)
     out: List[Dict[str, Any]] = []
+    name = served_adapter()
+    adapter = MODELS.get(name)
     with MockJudgeServer(latency_s=latency_s) as server, tempfile.TemporaryDirectory() as tmp:
         for c in (1, concurrency):
-            model = MODELS.get("openai-chat").from_cli(
-                f"model=bench,base_url={server.base_url},concurrency={c},max_frames=4,image_size=64,"
-                f"cache={tmp}/cache-{c}.sqlite")
+            model = adapter.from_cli(adapter.served_args(server.base_url, c, Path(tmp) / f"cache-{c}.sqlite"))
             model.open_run(Path(tmp) / "run")
             requests = []
             for k in range(n):  # distinct frames: no request is answered from the cache
@@ -92,7 +102,7 @@ def openai_chat_scaling(concurrency: int, n: int, latency_s: float) -> List[Dict
             for i in range(0, n, model.batch_size):  # as the run loop hands them over
                 model.generate(requests[i:i + model.batch_size])
             wall = time.perf_counter() - start
-            out.append({"what": f"openai-chat, concurrency {c}, {latency_s:g} s server latency", "n": n,
+            out.append({"what": f"{name}, concurrency {c}, {latency_s:g} s server latency", "n": n,
                         "rate": n / wall, "ideal_factor": c})
     return out
 

@@ -51,6 +51,13 @@ class Verdict(TypedDict):
     attempts: int
 
 
+class RequestFacts(TypedDict, total=False):
+    """What a record says of the request the model answered."""
+
+    prompt: Dict[str, Any]  # prompt hash and the task's request facts
+    model: Dict[str, Any]  # the adapter's facts about this request
+
+
 @with_config(KEEP_UNKNOWN)
 class Record(TypedDict):
     """One line of ``<task>/predictions.jsonl``: a sample, the model's response, and its reading

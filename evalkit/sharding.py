@@ -9,6 +9,7 @@ rank's records whatever moved.
 from __future__ import annotations
 
 import heapq
+import os
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -55,6 +56,11 @@ def assign(weights: Dict[str, float], world: int) -> Dict[str, int]:
         out[key] = rank
         heapq.heappush(loads, (load + weights[key], rank))
     return out
+
+
+def distributed_rank() -> Tuple[int, int]:
+    """(rank, world size) as torchrun sets them; (0, 1) in a plain process."""
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
 
 
 def shard(samples: Sequence[Sample], world: int, rank: int) -> List[Tuple[int, Sample]]:

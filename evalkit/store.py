@@ -21,6 +21,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import socket
 import time
 from pathlib import Path
@@ -197,6 +198,23 @@ class RunDir:
         finally:
             os.close(fd)  # closing releases the lock (the kernel does the same if the process dies)
 
+    def start(self, info: RunInfo, overwrite: bool, write: bool = True) -> None:
+        """Begin or resume a run here: an existing run dir of another configuration, frame
+        sampling, data or model inputs is refused (listing what changed) unless ``overwrite``,
+        which empties it; ``write``: this process writes run.json (rank 0)."""
+        if self.run_json.exists() and not overwrite:
+            diffs = run_differences(self.load_run(), info)
+            if diffs:
+                raise ConfigError(f"run {self.path} exists with a different configuration:\n  " + "\n  ".join(diffs)
+                                  + "\nUse another --run-name, or --overwrite to discard it.")
+        elif self.run_json.exists() and write:
+            for child in self.path.iterdir():  # everything but the locks held now
+                if not child.name.startswith(".lock"):
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+        self.path.mkdir(parents=True, exist_ok=True)
+        if write:
+            write_json(self.run_json, info)
+
     def refuse_if_busy(self, then: str) -> None:
         """A ConfigError while a process still writes into this run (a run or torchrun ranks)."""
         busy = self.busy()
@@ -251,6 +269,28 @@ def holder(lock: Path) -> str:
         return f"process {info['pid']} on {info['host']} since {since} ({info['command']})"
     except (OSError, ValueError, KeyError):
         return f"another process (lock {lock.name})"
+
+
+def run_differences(old: RunInfo, new: RunInfo) -> List[str]:
+    """What a rerun would change of the run recorded in ``old``: its configuration (the limit
+    aside), frame sampling, each task's data, and the model's inputs (e.g. a replay file)."""
+    diffs = config_differences({k: v for k, v in old["config"].items() if k != "limit"},
+                               {k: v for k, v in new["config"].items() if k != "limit"})
+    if old.get("sampling") != new["sampling"]:
+        diffs.append(f"sampling: {old.get('sampling')} -> {new['sampling']}")
+    for name, facts in new["tasks"].items():  # the same path with other files in it
+        before: Dict[str, Any] = dict(old["tasks"].get(name) or {})
+        now: Dict[str, Any] = dict(facts)
+        for key in ("annotations_sha256", "dataset_revision"):
+            if before and before.get(key) != now.get(key):
+                diffs.append(f"{name} {key}: {before.get(key)} -> {now.get(key)} "
+                             "(the data changed since the records were made)")
+    inputs_before, inputs_now = old["model"].get("inputs") or {}, new["model"].get("inputs") or {}
+    for key in sorted(set(inputs_before) | set(inputs_now)):
+        if inputs_before.get(key) != inputs_now.get(key):
+            diffs.append(f"model input {key}: {inputs_before.get(key)} -> {inputs_now.get(key)} "
+                         "(it changed since the records were made)")
+    return diffs
 
 
 def config_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> List[str]:

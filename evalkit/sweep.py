@@ -6,9 +6,11 @@ keys and the derived arguments under the adapter's ``sweep_headings``, then each
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
-from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
+import re
+from typing import Any, Dict, List, Mapping, Sequence, Tuple, Type
 
 import pandas as pd
 
@@ -16,7 +18,8 @@ from .errors import ConfigError
 from .model import ModelAdapter, parse_model_args
 from .registry import MODELS
 from .results import score_run
-from .runner import RunConfig, Runner
+from .config import RunConfig
+from .runner import Runner
 
 
 def parse_grid(items: Sequence[str]) -> Dict[str, List[str]]:
@@ -39,21 +42,31 @@ def points(grid: Dict[str, List[str]], base: Dict[str, str], model_cls: Type[Mod
             for point in (dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys)))]
 
 
-def run_sweep(tasks: List[str], model: str, model_args: str, grid: Dict[str, List[str]], data: Optional[str],
-              limit: Optional[int], output: Path, name: str, seed: int, progress=None) -> pd.DataFrame:
+def point_name(prefix: str, point: Mapping[str, str]) -> str:
+    """A run name for a grid point: ``<prefix>__<key>-<value>...``, values made folder-safe (a
+    path's separators replaced, with a short hash so two paths never share a name)."""
+    parts = []
+    for key, value in point.items():
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", value).strip("._") or "v"
+        if safe != value:
+            safe = f"{safe[-40:]}-{hashlib.sha256(value.encode()).hexdigest()[:6]}"
+        parts.append(f"__{key}-{safe}")
+    return prefix + "".join(parts)
+
+
+def run_sweep(base: RunConfig, grid: Dict[str, List[str]], name: str, progress: Any = None) -> pd.DataFrame:
+    """One run of ``base`` per grid point (resumable like any run), and each task's headline."""
     rows = []
-    model_cls = MODELS.get(model)
-    base = parse_model_args(model_args)
-    for point, args in points(grid, base, model_cls):
-        run_name = name + "".join(f"__{k}-{v}" for k, v in point.items())
-        config = RunConfig(tasks=tasks, model=model, model_args=",".join(f"{k}={v}" for k, v in args.items()),
-                           data=data, limit=limit, seed=seed, output=output, run_name=run_name)
-        runner = Runner(config)
-        run = runner.execute(progress)
+    model_cls = MODELS.get(base.model)
+    fixed = parse_model_args(base.model_args)
+    for point, args in points(grid, fixed, model_cls):
+        run_name = point_name(name, point)
+        config = dataclasses.replace(base, model_args=",".join(f"{k}={v}" for k, v in args.items()), run_name=run_name)
+        run = Runner(config).execute(progress)
         results = score_run(run)
-        derived = {k: v for k, v in args.items() if k not in point and base.get(k) != v}
+        derived = {k: v for k, v in args.items() if k not in point and fixed.get(k) != v}
         row: Dict[str, Any] = {**point, **derived, "run": run_name}
-        for t in tasks:
+        for t in base.tasks:
             metrics = results["tasks"][t]["metrics"]
             row[t] = next(iter(metrics.values()))
         rows.append(row)

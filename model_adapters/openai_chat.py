@@ -79,6 +79,10 @@ class OpenAIChat(ModelAdapter):
     description = "any OpenAI-compatible chat endpoint (vLLM, SGLang, OpenAI): frames as JPEG images, cached replies"
     Args = OpenAIChatArgs
 
+    @classmethod
+    def served_args(cls, base_url: str, concurrency: int, cache: Path) -> Optional[str]:
+        return f"model=bench,base_url={base_url},concurrency={concurrency},max_frames=4,image_size=64,cache={cache}"
+
     def __init__(self, args: OpenAIChatArgs, seed: int = 0):
         super().__init__(args, seed)
         if args.image_detail not in DETAILS:

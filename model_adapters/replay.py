@@ -5,6 +5,7 @@ files have such lines): it replays as an empty response, which each task's proto
 unanswered item, and the record notes it. An id with no line at all is a failed sample."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,27 +27,38 @@ class ReplayArgs:
 
 def load_responses(path: Path) -> Dict[Tuple[Optional[str], str], Optional[str]]:
     """{(task or None, id): response or None} from a JSONL file of {"id", "response"[, "task"]} lines."""
+    return parse_responses(Path(path).expanduser(), read_responses(path))
+
+
+def read_responses(path: Path) -> bytes:
     path = Path(path).expanduser()
     if not path.is_file():
         raise ConfigError(f"replay: responses file not found: {path}")
+    return path.read_bytes()
+
+
+def parse_responses(path: Path, raw: bytes) -> Dict[Tuple[Optional[str], str], Optional[str]]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        lineno = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{lineno}: not UTF-8 text (byte {raw[exc.start]:#04x}); save the responses "
+                          "file as UTF-8 JSON lines") from None
     out: Dict[Tuple[Optional[str], str], Optional[str]] = {}
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                key = (row.get("task"), str(row["id"]))
-                response = row.get("response")
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-                raise ConfigError(
-                    f"{path}:{n}: expected a JSON object with 'id' and 'response' ({exc})"
-                ) from None
-            if response is not None and not isinstance(response, str):
-                raise ConfigError(f"{path}:{n}: 'response' must be a string or null, got {type(response).__name__}")
-            if key in out:
-                raise ConfigError(f"{path}:{n}: id {key[1]!r} appears twice")
-            out[key] = response
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            key = (row.get("task"), str(row["id"]))
+            response = row.get("response")
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise ConfigError(f"{path}:{n}: expected a JSON object with 'id' and 'response' ({exc})") from None
+        if response is not None and not isinstance(response, str):
+            raise ConfigError(f"{path}:{n}: 'response' must be a string or null, got {type(response).__name__}")
+        if key in out:
+            raise ConfigError(f"{path}:{n}: id {key[1]!r} appears twice")
+        out[key] = response
     return out
 
 
@@ -58,7 +70,13 @@ class Replay(ModelAdapter):
 
     def __init__(self, args: ReplayArgs, seed: int = 0):
         super().__init__(args, seed)
-        self.responses = load_responses(args.responses)
+        raw = read_responses(args.responses)
+        self.responses = parse_responses(Path(args.responses).expanduser(), raw)
+        self.sha256 = hashlib.sha256(raw).hexdigest()[:16]
+
+    def inputs(self) -> Dict[str, str]:
+        """The responses file's fingerprint: an edited file is a new run, never mixed into the old."""
+        return {"responses_sha256": self.sha256}
 
     def lookup(self, request: Request) -> Optional[str]:
         key = (request.task, request.id) if (request.task, request.id) in self.responses else (None, request.id)

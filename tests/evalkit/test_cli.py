@@ -223,7 +223,7 @@ def test_resumed_and_partial_runs_say_so(cli):
 
 
 def test_auto_run_names_are_short_and_old_long_names_still_resume(cli, tmp_path):
-    from evalkit.runner import RunConfig
+    from evalkit.config import RunConfig
 
     tasks = ["videomme", "videomme_w_subtitle", "mlvu", "egoschema", "perceptiontest", "tempcompass"]
     config = RunConfig(tasks=tasks, model="dynamic-vlm", model_args="preset=tiny", output=tmp_path)

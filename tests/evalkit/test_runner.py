@@ -111,7 +111,7 @@ def test_rerun_with_changed_sampling_is_refused(cli, monkeypatch):
 
 @pytest.mark.parametrize("prefetch", ["0", "4"])
 def test_each_video_is_decoded_once_for_all_its_questions(cli, monkeypatch, prefetch):
-    import evalkit.runner as runner_module
+    import evalkit.prefetch as runner_module  # the media stage reads videos
 
     calls = []
     real = runner_module.read_cached
