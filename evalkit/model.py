@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import typing
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -91,11 +92,17 @@ class AdapterCommand:
 
 
 class ModelAdapter(ABC):
-    """Base class of model adapters (registered through the ``evalkit.models`` entry points)."""
+    """Base class of model adapters (registered through the ``evalkit.models`` entry points).
+
+    An adapter whose module is heavy (torch, transformers) registers a light class that states
+    its name, description, arguments and hooks, and names the class that does the work in
+    ``implementation`` ("module:Class", a subclass of it): listing models then imports no torch,
+    and ``from_cli`` builds the implementation."""
 
     name: ClassVar[str]
     description: ClassVar[str]
     Args: ClassVar[type] = NoArgs
+    implementation: ClassVar[Optional[str]] = None
     needs_media: ClassVar[bool] = True
     untrained: bool = False  # random weights: outputs are labelled as such
     batch_size: int = 1
@@ -109,7 +116,12 @@ class ModelAdapter(ABC):
 
     @classmethod
     def from_cli(cls, model_args: Optional[str], seed: int = 0) -> "ModelAdapter":
-        return cls(build_args(cls.Args, parse_model_args(model_args), cls.name), seed=seed)
+        """The adapter (its implementation class) built from ``--model-args``."""
+        impl: Any = cls
+        if cls.implementation:
+            module, _, name = cls.implementation.partition(":")
+            impl = getattr(importlib.import_module(module), name)
+        return impl(build_args(cls.Args, parse_model_args(model_args), cls.name), seed=seed)
 
     @classmethod
     def sweep_args(cls, point: Mapping[str, str]) -> Dict[str, str]:

@@ -39,6 +39,10 @@ class Registry:
 
         return add(factory) if factory is not None else add
 
+    def unregister(self, name: str) -> None:
+        """Remove an entry added with :meth:`register` (entry points come back on the next get)."""
+        self._loaded.pop(name, None)
+
     def names(self) -> List[str]:
         return sorted(set(self._entry_points()) | set(self._loaded))
 

@@ -26,12 +26,12 @@ from typing import Any, Dict, List, Optional
 from evalkit import chat_api
 from evalkit.errors import ConfigError, SampleError
 from evalkit.media.sampling import SamplingSpec
+from evalkit.chat import LABELS, to_chat
 from evalkit.model import ModelAdapter
 from evalkit.request import ImagePart, Request, VideoPart
 
 KEY_ENV = ("EVALKIT_MODEL_API_KEY", "OPENAI_API_KEY")
 DETAILS = ("auto", "low", "high")
-LABELS = ("counter", "seconds", "none")
 
 
 @dataclass
@@ -63,15 +63,6 @@ def jpeg_data_url(pixels: Any, size: int, quality: int) -> str:
     buf = io.BytesIO()
     image.convert("RGB").save(buf, format="JPEG", quality=quality)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def frame_labels(timestamps: List[float], labels: str) -> List[str]:
-    """Dynamic-VLM's labels: counting frames from 1 (or real seconds); none for a single frame."""
-    if labels == "none" or len(timestamps) == 1:
-        return [""] * len(timestamps)
-    if labels == "counter":
-        return [f"{i + 1}s" for i in range(len(timestamps))]
-    return [f"{round(t)}s" for t in timestamps]
 
 
 class OpenAIChat(ModelAdapter):
@@ -120,34 +111,12 @@ class OpenAIChat(ModelAdapter):
         return {"type": "image_url", "image_url": {"url": url, "detail": self.args.image_detail}}
 
     def messages(self, request: Request) -> List[Dict[str, Any]]:
-        content: List[Dict[str, Any]] = []
-
-        def text(t: str) -> None:
-            if content and content[-1]["type"] == "text":
-                content[-1]["text"] += t
-            elif t:
-                content.append({"type": "text", "text": t})
-
-        for part in request.parts:
-            if isinstance(part, str):
-                text(part)
-            elif isinstance(part, VideoPart):
-                if part.media is None:
-                    raise SampleError(f"{request.id}: video was not decoded")
-                labels = frame_labels(part.media.timestamps, self.args.timestamps)
-                for label, frame in zip(labels, part.media.frames):
-                    text(f"{label}: " if label else "")
-                    content.append(self.image(frame))
-                    text("; " if label else "")
-                text("\n" if len(labels) > 1 and self.args.timestamps != "none" else "")
-            elif isinstance(part, ImagePart):
-                if part.pixels is None:
-                    raise SampleError(f"{request.id}: image was not loaded")
-                content.append(self.image(part.pixels))
-        out: List[Dict[str, Any]] = [{"role": "system", "content": request.system}] if request.system else []
+        chat = to_chat(request, self.args.timestamps)
+        content = [item if item["type"] == "text" else self.image(item["pixels"]) for item in chat.user]
+        out: List[Dict[str, Any]] = [{"role": "system", "content": chat.system}] if chat.system else []
         out.append({"role": "user", "content": content})
-        if self.args.prefill and request.assistant_prefix:
-            out.append({"role": "assistant", "content": request.assistant_prefix})
+        if self.args.prefill and chat.prefix:
+            out.append({"role": "assistant", "content": chat.prefix})
         return out
 
     def payload(self, request: Request) -> Dict[str, Any]:

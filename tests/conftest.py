@@ -144,3 +144,19 @@ def replay_run(cli, tmp_path):
         return cli.output / name
 
     return make
+
+
+@pytest.fixture
+def register():
+    """Register test tasks and models for one test only, so what other tests loop over never
+    depends on test order: ``register(MODELS, "name", Class)``."""
+    added = []
+
+    def add(registry, name, factory):
+        registry.register(name, factory)
+        added.append((registry, name))
+        return factory
+
+    yield add
+    for registry, name in added:
+        registry.unregister(name)

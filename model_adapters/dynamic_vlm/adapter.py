@@ -9,51 +9,28 @@ from __future__ import annotations
 
 import copy
 import inspect
-import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from evalkit.errors import ConfigError, SampleError
+from evalkit.loading import pick_attn, pick_device, pick_dtype
+from evalkit.loading import resolve_checkpoint as resolve
 from evalkit.media.sampling import SamplingSpec
-from evalkit.model import ModelAdapter
 from evalkit.request import ImagePart, Request, VideoPart
 
 from . import checkpoint as ckpt
 from .flops import Shapes, llm_flops, vision_flops
 from .modeling import SYSTEM_PROMPTS
 from .prompting import IMAGE, LABELS, render
-from .rules import DEFAULT_MAX_FRAMES, max_frames_for, token_plan
+from .entry import DynamicVLM, DynamicVLMArgs
+from .rules import token_plan
 from .shapes import SHAPED_PRESETS, build_shaped
 from .tiny import tiny_checkpoint
 
 PRESETS = ("tiny", *SHAPED_PRESETS)
-HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
-
-
-@dataclass
-class DynamicVLMArgs:
-    preset: Optional[str] = None  # tiny: seeded CPU test model; random-7b/random-14b: real shapes, random weights
-    checkpoint: Optional[str] = None  # local dir (evalkit or ByteVideoLLM layout) or HF repo id
-    revision: Optional[str] = None  # required with an HF repo id: the pinned commit
-    tokenizer: Optional[Path] = None  # local base tokenizer dir (ByteVideoLLM layout has none)
-    vision: Optional[Path] = None  # local CLIP ViT-L/14-336 dir (config; weights if ckpt lacks them)
-    max_frames: int = DEFAULT_MAX_FRAMES
-    max_visual_tokens: Optional[int] = None  # N_max; default from the checkpoint (7B 12,000; 14B 10,000)
-    timestamps: str = "counter"  # frame labels: "counter" (1s, 2s, ... as released) or "seconds"
-    device: str = "auto"
-    dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 on CPU
-    attn: str = "auto"  # auto: flash_attention_2 when installed on CUDA, else sdpa
-    batch_size: int = 1
-    vision_chunk: int = 32  # frames per vision-tower forward pass
-    max_new_tokens: Optional[int] = None  # overrides the task's
-    system_prompt: Optional[str] = None  # "paper", "released" or literal text; default: the checkpoint's (paper's)
-    num_beams: int = 1  # 1: greedy, as the paper; the released evaluation config uses 3
-    share_prefix: bool = True  # a video's questions reuse its encoded frames and prefilled prompt prefix
 
 
 Answer = Tuple[str, Optional[torch.Tensor]]  # the text, and its first-step logits when kept
@@ -95,46 +72,6 @@ def cache_kwarg() -> str:
 CACHE_KWARG = cache_kwarg()
 
 
-def positive_int(key: str, raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{key}={raw!r}: expected an integer") from None
-    if value < 1:
-        raise ConfigError(f"{key}={value}: must be >= 1")
-    return value
-
-
-def pick_device(name: str) -> str:
-    """auto: this process's GPU (``LOCAL_RANK`` under torchrun, else the first), or the CPU."""
-    if name != "auto":
-        return name
-    if not torch.cuda.is_available():
-        return "cpu"
-    return f"cuda:{int(os.environ.get('LOCAL_RANK', 0)) % torch.cuda.device_count()}"
-
-
-def pick_dtype(name: str, device: str) -> torch.dtype:
-    if name == "auto":
-        return torch.bfloat16 if device.startswith("cuda") else torch.float32
-    try:
-        return {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float16": torch.float16,
-                "fp16": torch.float16, "float32": torch.float32, "fp32": torch.float32}[name]
-    except KeyError:
-        raise ConfigError(f"dtype={name!r}: use bfloat16, float16 or float32") from None
-
-
-def pick_attn(name: str, device: str) -> str:
-    if name != "auto":
-        return name
-    if device.startswith("cuda"):
-        from transformers.utils import is_flash_attn_2_available
-
-        if is_flash_attn_2_available():
-            return "flash_attention_2"
-    return "sdpa"
-
-
 def resolve_checkpoint(args: DynamicVLMArgs) -> Optional[Path]:
     """The checkpoint folder (None for a preset built in memory)."""
     if args.preset:
@@ -145,46 +82,11 @@ def resolve_checkpoint(args: DynamicVLMArgs) -> Optional[Path]:
         return None if args.preset in SHAPED_PRESETS else tiny_checkpoint()
     if not args.checkpoint:
         raise ConfigError("dynamic-vlm needs checkpoint=DIR (or an HF repo id with revision=SHA) or preset=tiny")
-    local = Path(args.checkpoint).expanduser()
-    if local.is_dir():
-        return local
-    if HUB_ID.match(args.checkpoint):
-        if not args.revision:
-            raise ConfigError(f"checkpoint={args.checkpoint}: pin the hub revision with revision=<commit sha>")
-        from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import LocalEntryNotFoundError
-
-        try:
-            return Path(snapshot_download(args.checkpoint, revision=args.revision, local_files_only=True))
-        except LocalEntryNotFoundError:
-            raise ConfigError(
-                f"no local copy of {args.checkpoint}@{args.revision}: download it once with "
-                f"`huggingface-cli download {args.checkpoint} --revision {args.revision}`"
-            ) from None
-    raise ConfigError(f"checkpoint={args.checkpoint}: no such directory")
+    return resolve(args.checkpoint, args.revision, "dynamic-vlm")
 
 
-class DynamicVLMAdapter(ModelAdapter):
-    name = "dynamic-vlm"
-    description = "Dynamic-VLM / ByteVideoLLM (CLIP-L/336 + dynamic pooling + Qwen2.5); preset=tiny for a CPU test model"
-    Args = DynamicVLMArgs
-    sweep_headings = {"tokens_per_frame": "# Tokens/F", "max_visual_tokens": "# Max Tokens", "max_frames": "# Max Frames"}
-
-    @classmethod
-    def sweep_args(cls, point: Mapping[str, str]) -> Dict[str, str]:
-        """A grid point's ``tokens_per_frame`` (the paper's Table 6 axis) sets
-        ``max_frames = max_visual_tokens // tokens_per_frame``."""
-        args = dict(point)
-        if "tokens_per_frame" not in args:
-            return args
-        if "max_visual_tokens" not in args:
-            raise ConfigError("tokens_per_frame needs max_visual_tokens (in --grid or --model-args)")
-        tpf = positive_int("tokens_per_frame", args.pop("tokens_per_frame"))
-        n_max = positive_int("max_visual_tokens", args["max_visual_tokens"])
-        if tpf > n_max:
-            raise ConfigError(f"tokens_per_frame={tpf} exceeds max_visual_tokens={n_max}: no frame would fit")
-        args["max_frames"] = str(max_frames_for(tpf, n_max))
-        return args
+class DynamicVLMAdapter(DynamicVLM):
+    implementation = None  # this is the implementation
 
     def __init__(self, args: DynamicVLMArgs, seed: int = 0):
         super().__init__(args, seed)

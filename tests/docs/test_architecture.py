@@ -20,9 +20,9 @@ def example(first_line: str) -> types.ModuleType:
     return module
 
 
-def test_the_documented_task_and_model_work_end_to_end(cli, tmp_path):
-    TASKS.register("colour_quiz", example("# tasks/colour_quiz.py").ColourQuiz)
-    MODELS.register("echo", example("# model_adapters/echo.py").Echo)
+def test_the_documented_task_and_model_work_end_to_end(cli, tmp_path, register):
+    register(TASKS, "colour_quiz", example("# tasks/colour_quiz.py").ColourQuiz)
+    register(MODELS, "echo", example("# model_adapters/echo.py").Echo)
     root = tmp_path / "colour-quiz"
     rows = [{"id": f"v{i}", "question": "Which colour fills the video?", "options": ["grey", "red", "blue"],
              "answer": "A" if i < 3 else "B", "difficulty": "easy" if i % 2 else "hard"} for i in range(4)]

@@ -53,8 +53,10 @@ class FlakyGroups(Flaky):
         return True
 
 
-MODELS.register("flaky-test", Flaky)
-MODELS.register("flaky-groups-test", FlakyGroups)
+@pytest.fixture(autouse=True)
+def flaky_models(register):
+    register(MODELS, "flaky-test", Flaky)
+    register(MODELS, "flaky-groups-test", FlakyGroups)
 
 
 def records(cli, name="r", task="videomme"):

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from evalkit.judge.server import MockJudgeServer
-from evalkit.model_adapters.openai_chat import frame_labels
+from evalkit.chat import frame_labels
 
 KEY = "sk-model-key-do-not-write-271828"
 

@@ -74,9 +74,16 @@ def test_questions_about_different_frames_are_not_shared(tiny_dir, media):
     assert all(a.request_facts(r)["cached_tokens"] == 0 for r in reqs)
 
 
-def test_share_prefix_is_recorded(tiny_dir):
-    assert adapter(tiny_dir).describe()["args"]["share_prefix"] is True
-    assert adapter(tiny_dir, share_prefix=False).describe()["args"]["share_prefix"] is False
+@pytest.mark.parametrize("flag, shared", [("true", True), ("false", False)])
+def test_run_json_records_the_sharing_that_ran(cli, flag, shared):
+    code, out = cli.run("--task", "videomme", "--data", "sample", "--model", "dynamic-vlm", "--limit", "3",
+                        "--model-args", f"preset=tiny,max_frames=4,share_prefix={flag}", name=flag)
+    assert code == 0, out
+    import json
+
+    info = json.loads((cli.output / flag / "run.json").read_text())
+    assert info["model"]["args"]["share_prefix"] is shared
+    assert any(r["model"]["cached_tokens"] > 0 for r in records(cli.output / flag / "videomme")) is shared
 
 
 @pytest.mark.parametrize("seqs, n", [
