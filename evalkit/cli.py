@@ -16,7 +16,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from .config import DATA_GROUP, MEDIA_GROUP, MODEL_GROUP, OUTPUT_GROUP, TASKS_GROUP, RunConfig, add_options
+from .config import DATA_GROUP, MEDIA_GROUP, MODEL_GROUP, OUTPUT_GROUP, TASKS_GROUP, RunConfig, add_options, task_list
 from .errors import ConfigError, EvalkitError
 from .registry import COMMANDS, MODELS, TASKS
 
@@ -263,7 +263,7 @@ def cmd_judge(args: argparse.Namespace, console: Console) -> int:
     from .store import RunDir
 
     run = RunDir(Path(args.run))
-    tasks = [t for t in (args.task or "").split(",") if t] or judged_tasks(run)
+    tasks = args.task or judged_tasks(run)
     if not tasks:
         raise ConfigError(f"run {run.path} has no judged (open-ended) task")
     cfg = JudgeConfig(model=args.judge_model, base_url=args.base_url, temperature=args.temperature,
@@ -343,7 +343,7 @@ def cmd_leaderboard(args: argparse.Namespace, console: Console) -> int:
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     from .reports.compare import compare_runs, comparison_view
 
-    rows = compare_runs(args.run_a, args.run_b, [t for t in (args.task or "").split(",") if t] or None, args.seed,
+    rows = compare_runs(args.run_a, args.run_b, args.task, args.seed,
                         args.protocol)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
@@ -479,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("--judge-model", required=True, help="dated snapshot, e.g. gpt-3.5-turbo-0613 or gpt-4o-2024-08-06")
     judge.add_argument("--base-url", help="OpenAI-compatible endpoint (default: the openai client's); key from "
                                           "EVALKIT_JUDGE_API_KEY or OPENAI_API_KEY")
-    judge.add_argument("--task", help="judged task(s) of the run, comma-separated (default: all)")
+    judge.add_argument("--task", type=task_list, help="judged task(s) of the run, comma-separated (default: all)")
     judge.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
     judge.add_argument("--temperature", type=float, default=0.0)
     judge.add_argument("--max-retries", type=int, default=5, help="per call, for 429/5xx/timeouts (default 5)")
@@ -507,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_ = add("compare", "paired comparison of two runs (bootstrap CI, exact McNemar)")
     cmp_.add_argument("run_a")
     cmp_.add_argument("run_b")
-    cmp_.add_argument("--task", help="task(s) to compare (default: all shared)")
+    cmp_.add_argument("--task", type=task_list, help="task(s) to compare (default: all shared)")
     cmp_.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     cmp_.add_argument("--protocol", help="compare under this protocol (default: each task's headline, official)")
     cmp_.add_argument("--json", help="also write the statistics to this JSON file")
