@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple, Type
 
 from .errors import ConfigError
+from .jsonsafe import escape_surrogates
 from .redaction import redact_url
 
 
@@ -126,8 +127,11 @@ class ReplyCache:
         return (row[0] or 0, row[1] or 0) if row else (0, 0)
 
     def put(self, key: str, model: str, tag: str, reply: str, error: Optional[str], usage: Tuple[int, int]) -> None:
+        """Store a reply (unpaired surrogates a server sent kept as visible escapes: SQLite
+        stores UTF-8 only)."""
         self.db.execute("INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (key, model, tag, reply, error, usage[0], usage[1], time.time()))
+                        (key, model, tag, escape_surrogates(reply), error and escape_surrogates(error), usage[0],
+                         usage[1], time.time()))
         self.db.commit()
 
     def close(self) -> None:

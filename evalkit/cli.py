@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import contextlib
+import errno
+import functools
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from rich.text import Text
 
 from .config import DATA_GROUP, MEDIA_GROUP, MODEL_GROUP, OUTPUT_GROUP, TASKS_GROUP, RunConfig, add_options, task_list
 from .errors import ConfigError, EvalkitError
+from .jsonsafe import escape_surrogates
 from .registry import COMMANDS, MODELS, TASKS
 
 EXAMPLES: Dict[str, Tuple[str, ...]] = {
@@ -219,8 +221,8 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
                   f"-> {out}", highlight=False, soft_wrap=True)
     if side is not None:
         shown = "; ".join(f"{u['source']}: {u['reason']}" for u in imported.unmapped[:3])
-        console.print(f"[yellow]{len(imported.unmapped)} row(s) not imported[/] (all listed in {side}): {shown}",
-                      highlight=False, soft_wrap=True)
+        console.print(Text.assemble((f"{len(imported.unmapped)} row(s) not imported", "yellow"),
+                                    f" (all listed in {side}): {shown}"), soft_wrap=True)
     console.print(f"score them: evalkit run --task {args.task} --model replay --model-args responses={out}"
                   + (f" --data {args.data}" if args.data else ""), highlight=False, soft_wrap=True)
     return 0
@@ -270,7 +272,7 @@ def cmd_judge(args: argparse.Namespace, console: Console) -> int:
                       concurrency=args.concurrency, max_retries=args.max_retries, max_reasks=args.max_reasks,
                       timeout_s=args.timeout, backoff_s=args.backoff)
     cache = Path(args.cache) if args.cache else run.path.parent / ".judge-cache.sqlite"
-    counts = TextColumn("[green]{task.fields[hits]} cached[/] [red]{task.fields[fails]} failed[/]")
+    counts = TextColumn("[green]{task.fields[hits]} cached[/] [red]{task.fields[fails]} failed[/]")  # numbers only
     with make_progress(console, counts) as progress:
         bars = {}
 
@@ -392,7 +394,7 @@ def cmd_tasks(args: argparse.Namespace, console: Console) -> int:
         return cmd_list(TASKS, console)
     for name in TASKS.names():
         task = TASKS.get(name)()
-        console.print(f"[bold]{name}[/]: {task.description}", highlight=False, soft_wrap=True)
+        console.print(Text.assemble((name, "bold"), f": {task.description}"), soft_wrap=True)
         ref = task.official_ref
         lines = [("protocols", ", ".join(f"{p.name}{' (headline)' if p.headline else ''}" for p in task.protocols)),
                  *((f"{p.name} rule", f"{p.rule}; denominator: {p.denominator.name}" if isinstance(p, AccuracyProtocol)
@@ -549,16 +551,47 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    # a terminal (or $COLUMNS) sets the width; logs and pipes get 120 columns
-    console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120)
+    for stream in (sys.stdout, sys.stderr):  # a model's unpaired surrogate never stops the output
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    # a terminal (or $COLUMNS) sets the width; logs and pipes get 120 columns. Text from runs,
+    # models, servers and files is never read as rich markup: styles are given as Text styles.
+    console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 120, markup=False,
+                      highlight=False)
     try:
         return args.func(args, console)
     except EvalkitError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}", highlight=False)
-        return 2
+        return error(str(exc))
+    except OSError as exc:  # a full disk, a read-only folder, a path that is a file: said, not a traceback
+        return error(os_problem(exc))
+    except UnicodeError as exc:
+        return error(f"text that is not UTF-8 ({exc}); save the file as UTF-8")
+    except json.JSONDecodeError as exc:
+        return error(f"damaged JSON ({exc}); delete or fix the file and rerun")
     except KeyboardInterrupt:
-        Console(stderr=True).print("interrupted: rerun the same command to resume")
+        Console(stderr=True, markup=False).print("interrupted: rerun the same command to resume")
         return 130
+
+
+def error(message: str) -> int:
+    """Print ``message`` as one ``error:`` line on stderr; the exit code of a user error."""
+    line = " ".join(message.split())
+    Console(stderr=True, soft_wrap=True, markup=False, highlight=False).print(
+        Text.assemble(("error:", "bold red"), " ", escape_surrogates(line)))
+    return 2
+
+
+def os_problem(exc: OSError) -> str:
+    """What an operating-system error means for the user, naming the path."""
+    where = exc.filename or "a file"
+    if exc.errno == errno.ENOSPC:
+        return f"no space left on the device holding {where}: free some space and rerun the same command " \
+               "(what was recorded so far is kept)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{where} cannot be written ({exc.strerror}): give a folder you can write to, or fix its permissions"
+    if exc.errno == errno.ENOTDIR:
+        return f"{where}: a file where a folder is needed; give a folder"
+    return f"{where}: {exc.strerror or exc}"
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, List
 
 from rich.console import Console
+from rich.text import Text
 
 from .reports.compare import compare_runs, comparison_view
 from .reports.board import build
@@ -28,8 +29,8 @@ MODEL_RUN = "demo-tiny-untrained"
 def run_demo(console: Console, output: Path, model: str, model_args: str,
              progress_factory: Callable[[Console], Any]) -> Path:
     """Run both, print what a user would look at, and return the HTML page's path."""
-    console.print(f"[bold]evalkit demo[/]: Video-MME bundled sample (12 questions on 4 synthetic videos), "
-                  f"a seeded random baseline vs {model} ({model_args or 'default args'}).")
+    console.print(Text.assemble(("evalkit demo", "bold"), ": Video-MME bundled sample (12 questions on 4 synthetic "
+                                f"videos), a seeded random baseline vs {model} ({model_args or 'default args'})."))
     runs: List[Path] = []
     results: List[RunResults] = []
     with progress_factory(console) as progress:
@@ -45,14 +46,14 @@ def run_demo(console: Console, output: Path, model: str, model_args: str,
     for res, line in zip(results, unreadable):
         if line:
             note = " (its weights are random: this is expected)" if res["model"].get("untrained") else ""
-            console.print(f"[yellow]{line}{note}[/]")
+            console.print(Text(f"{line}{note}", style="yellow"))
         else:
             console.print(summary(res, console))
     # the untrained model's replies name no option, so nothing is answered under the official
     # protocol's answered-only denominator: pair the runs where every item counts
     protocol = "strict" if any(unreadable) else None
-    console.print(f"\n[bold]Paired comparison[/] (B = {MODEL_RUN}, A = {BASELINE}"
-                  + (", strict protocol: every item counts" if protocol else "") + ")")
+    console.print(Text.assemble("\n", ("Paired comparison", "bold"), f" (B = {MODEL_RUN}, A = {BASELINE}"
+                                + (", strict protocol: every item counts" if protocol else "") + ")"))
     for row in compare_runs(str(runs[0]), str(runs[1]), [TASK], protocol=protocol):
         console.print(comparison_view(row, console, breakdowns=False))
     board = build([str(p) for p in runs])

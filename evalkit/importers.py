@@ -51,17 +51,21 @@ def lmms_eval_file(path: Path, task: Task) -> Path:
 
 
 def lmms_eval_rows(path: Path) -> Iterator[Tuple[str, Mapping[str, Any]]]:
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{n}: not a JSON line ({exc}); is it an lmms-eval samples log?") from None
-            if not isinstance(row, dict) or "doc_id" not in row or "filtered_resps" not in row:
-                raise DataError(f"{path}:{n}: no doc_id/filtered_resps; not an lmms-eval samples log line")
-            yield f"{path}:{n}", row
+    for n, raw in enumerate(path.read_bytes().splitlines(), 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path}:{n}: not UTF-8 text (byte {raw[exc.start]:#04x}); is it an lmms-eval samples "
+                            "log? lmms-eval writes UTF-8") from None
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{n}: not a JSON line ({exc}); is it an lmms-eval samples log?") from None
+        if not isinstance(row, dict) or "doc_id" not in row or "filtered_resps" not in row:
+            raise DataError(f"{path}:{n}: no doc_id/filtered_resps; not an lmms-eval samples log line")
+        yield f"{path}:{n}", row
 
 
 def lmms_eval_response(row: Mapping[str, Any]) -> Optional[str]:
@@ -91,12 +95,36 @@ def vlmevalkit_rows(path: Path) -> Iterator[Tuple[str, Mapping[str, Any]]]:
     for col in ("index", "prediction"):
         if col not in table.columns:
             raise DataError(f"{path}: no {col!r} column; VLMEvalKit prediction files have index and prediction")
+    formulas = formula_cells(path, table) if path.suffix.lower() == ".xlsx" else {}
     for n, row in enumerate(table.to_dict("records"), 2):  # row 1 is the header
+        if n in formulas:
+            row = {**row, "prediction": Formula(formulas[n])}
         yield f"{path} row {n}", row
+
+
+class Formula(str):
+    """A spreadsheet cell that holds a formula and no computed value: not a prediction."""
+
+
+def formula_cells(path: Path, table: Any) -> Dict[int, str]:
+    """{sheet row: formula} of the ``prediction`` cells that hold formulas (a file saved by a
+    program that wrote formulas without computing them has no value for pandas to read)."""
+    from openpyxl import load_workbook
+
+    column = list(table.columns).index("prediction") + 1
+    sheet = load_workbook(path, read_only=True, data_only=False).active
+    out: Dict[int, str] = {}
+    for n, (cell,) in enumerate(sheet.iter_rows(min_row=2, min_col=column, max_col=column), 2):
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            out[n] = cell.value
+    return out
 
 
 def vlmevalkit_response(row: Mapping[str, Any]) -> Optional[str]:
     value = row["prediction"]
+    if isinstance(value, Formula):
+        raise Unreadable(f"the prediction cell holds the formula {value} and no value: open the file in a "
+                         "spreadsheet and save it (or export values) so the cell holds the prediction")
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return str(value)
@@ -126,10 +154,10 @@ def import_predictions(harness: str, path: Path, task: Task, data: TaskData) -> 
         rows, key_of, position_column, response_of = (vlmevalkit_rows(path), task.vlmevalkit_key, "index",
                                                       vlmevalkit_response)
     for where, row in rows:
-        key, position = key_of(row), row[position_column]
+        key, position = key_of(row), row_position(where, row, position_column)
         sid = keys.get(key) if key is not None else None
-        if sid is None and by_position and isinstance(position, (int, float)) and 0 <= int(position) < len(data.samples):
-            sid = data.samples[int(position)].id
+        if sid is None and by_position and position is not None and 0 <= position < len(data.samples):
+            sid = data.samples[position].id
             out.by_position += 1
         if sid is None:
             reason = (f"key {key!r} names no sample of {task.name}" if key is not None and key not in keys else
@@ -141,9 +169,33 @@ def import_predictions(harness: str, path: Path, task: Task, data: TaskData) -> 
         if sid in got:
             out.unmapped.append({"source": where, "reason": f"a second prediction for {sid}"})
             continue
-        got[sid] = response_of(row)
+        try:
+            got[sid] = response_of(row)
+        except Unreadable as exc:
+            out.unmapped.append({"source": where, "reason": str(exc)})
     out.rows = [{"id": s.id, "response": got[s.id]} for s in data.samples if s.id in got]
     return out
+
+
+class Unreadable(Exception):
+    """A prediction row whose response cannot be read; listed as not imported, with the reason."""
+
+
+def row_position(where: str, row: Mapping[str, Any], column: str) -> Optional[int]:
+    """The row's position number (lmms-eval's ``doc_id``, VLMEvalKit's ``index``), or None when it
+    is not a number at all (a text index); an empty or NaN cell is an error naming the row."""
+    value = row[column]
+    if isinstance(value, bool):
+        value = None
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, float) and (math.isnan(value) or not value.is_integer()):
+        raise DataError(f"{where}: {column!r} is {'empty' if math.isnan(value) else value}; every prediction row "
+                        f"needs its {column} (the file is damaged or was edited: re-export it)")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DataError(f"{where}: {column!r} is empty; every prediction row needs its {column} (the file is damaged "
+                        "or was edited: re-export it)")
+    return int(value) if isinstance(value, (int, float)) else None
 
 
 def write_replay(imported: Imported, out: Path) -> Optional[Path]:

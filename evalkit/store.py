@@ -205,8 +205,8 @@ class RunDir:
         if self.run_json.exists() and not overwrite:
             diffs = run_differences(self.load_run(), info)
             if diffs:
-                raise ConfigError(f"run {self.path} exists with a different configuration:\n  " + "\n  ".join(diffs)
-                                  + "\nUse another --run-name, or --overwrite to discard it.")
+                raise ConfigError(f"run {self.path} exists with a different configuration ({'; '.join(diffs)}): "
+                                  "use another --run-name, or --overwrite to discard it")
         elif self.run_json.exists() and write:
             for child in self.path.iterdir():  # everything but the locks held now
                 if not child.name.startswith(".lock"):
@@ -288,8 +288,8 @@ def run_differences(old: RunInfo, new: RunInfo) -> List[str]:
     inputs_before, inputs_now = old["model"].get("inputs") or {}, new["model"].get("inputs") or {}
     for key in sorted(set(inputs_before) | set(inputs_now)):
         if inputs_before.get(key) != inputs_now.get(key):
-            diffs.append(f"model input {key}: {inputs_before.get(key)} -> {inputs_now.get(key)} "
-                         "(it changed since the records were made)")
+            diffs.append(f"the model's {key} changed since the records were made: {inputs_before.get(key)} -> "
+                         f"{inputs_now.get(key)}")
     return diffs
 
 

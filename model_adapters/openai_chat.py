@@ -28,6 +28,7 @@ from evalkit.errors import ConfigError, SampleError
 from evalkit.media.sampling import SamplingSpec
 from evalkit.chat import LABELS, to_chat
 from evalkit.model import ModelAdapter
+from evalkit.redaction import redact_url
 from evalkit.request import ImagePart, Request, VideoPart
 
 KEY_ENV = ("EVALKIT_MODEL_API_KEY", "OPENAI_API_KEY")
@@ -83,6 +84,7 @@ class OpenAIChat(ModelAdapter):
         for key in ("max_frames", "concurrency", "jpeg_quality"):
             if getattr(args, key) < 1:
                 raise ConfigError(f"--model-args {key}={getattr(args, key)}: must be >= 1")
+        redact_url(args.base_url, "base_url")  # an unparsable URL is refused before any request
         self.key = chat_api.api_key(KEY_ENV, "model") if not args.base_url else self.local_key()
         self.batch_size = args.concurrency  # the run loop hands over this many requests at once
         self.cache: Optional[chat_api.ReplyCache] = None
@@ -191,7 +193,7 @@ class OpenAIChat(ModelAdapter):
 
     def describe(self) -> Dict[str, Any]:
         out = super().describe()
-        out["args"]["base_url"] = chat_api.redact_url(self.args.base_url)
+        out["endpoint"] = chat_api.endpoint(self.args.base_url)  # wherever the client took it from
         out["served_model"] = self.args.model
         out["reported_models"] = dict(self.reported_models)
         return out

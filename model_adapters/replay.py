@@ -76,7 +76,7 @@ class Replay(ModelAdapter):
 
     def inputs(self) -> Dict[str, str]:
         """The responses file's fingerprint: an edited file is a new run, never mixed into the old."""
-        return {"responses_sha256": self.sha256}
+        return {"responses file": f"{Path(self.args.responses).expanduser()} (sha256 {self.sha256})"}
 
     def lookup(self, request: Request) -> Optional[str]:
         key = (request.task, request.id) if (request.task, request.id) in self.responses else (None, request.id)

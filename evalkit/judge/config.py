@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from .. import chat_api
+from ..redaction import redact_url
 from .specs import JudgeSpec
 
 
@@ -21,7 +22,11 @@ class JudgeConfig:
     backoff_s: float = 1.0  # first backoff; doubles per retry, with jitter
     max_backoff_s: float = 60.0
 
+    def __post_init__(self) -> None:
+        redact_url(self.base_url, "--base-url")  # an unparsable URL is refused before any call
+
     def describe(self, spec: "JudgeSpec") -> Dict[str, Any]:
-        """What results record about the judge (never the key; the endpoint without credentials)."""
+        """What results record about the judge: never the key; the endpoint the client talks to
+        (the URL given, else $OPENAI_BASE_URL, else the OpenAI API), without credentials."""
         return {"model": self.model, "prompt": spec.name, "prompt_sha": spec.sha,
-                "temperature": self.temperature, "max_tokens": self.max_tokens, "base_url": chat_api.redact_url(self.base_url)}
+                "temperature": self.temperature, "max_tokens": self.max_tokens, "base_url": chat_api.endpoint(self.base_url)}

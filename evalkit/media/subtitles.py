@@ -19,6 +19,7 @@ import srt
 from ..errors import MediaError
 
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+CUE_BLOCK = re.compile(r"(?:^|\n)[^\S\n]*\d+[^\S\n]*\r?\n[^\n]*-->")  # a cue's number, then its time line
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ def parse_srt_checked(path: Path) -> Tuple[List[SubtitleLine], Optional[str]]:
         items = list(srt.parse(text, ignore_errors=True))
     except (OSError, srt.SRTParseError) as exc:
         raise MediaError(f"cannot read subtitles {path}: {exc}") from exc
+    skipped = len(CUE_BLOCK.findall(text)) - len(items)
+    if items and skipped > 0:
+        note = f"{skipped} malformed cue(s) skipped (the rest read)"
+        warning = f"{warning}; {note}" if warning else note
     lines = [
         SubtitleLine(s.start.total_seconds(), s.end.total_seconds(), clean_text(s.content))
         for s in items

@@ -17,11 +17,11 @@ EXPLAINED = ("percent (judged tasks: accuracy | score 0-5, with the judge model)
              "scored/n: the protocol's denominator / samples")
 
 
-def title_of(results: RunResults) -> str:
+def title_of(results: RunResults) -> Text:
     model = results["model"]
-    title = f"{results['run_name']} · model {model['name']}"
+    title = Text(f"{results['run_name']} · model {model['name']}")
     if model.get("untrained"):
-        title += " [bold red](UNTRAINED: random weights, scores are meaningless)[/]"
+        title.append(" (UNTRAINED: random weights, scores are meaningless)", style="bold red")
     return title
 
 
@@ -35,7 +35,7 @@ def summary(results: RunResults, console: Console) -> RenderableType:
     ]
     judges = Abbreviations("J")
     layouts.append(lambda: with_legend(per_task(results, judges), [*legend, *judges.legend()]))
-    return Group(Text.from_markup(title_of(results)), first_fitting(console, layouts))
+    return Group(title_of(results), first_fitting(console, layouts))
 
 
 def rows_of(results: RunResults, judges: Optional[Abbreviations]) -> Iterator[Tuple[str, List[str]]]:
