@@ -1,7 +1,10 @@
 """Reliability soak (not part of CI): kill -9 at random moments, two writers, changed data, a
 torchrun group killed and resumed with another world size, a judge storm against a misbehaving
-loopback server, and the bad-input corpus of tests/reliability. Prints one line per case and
-the totals: cases tried, held, records lost, records duplicated, records mixed, tracebacks.
+loopback server, the hostile-input corpus of the second hardening pass (each case through the
+real command: markup in names and errors, lone surrogates, secrets in URLs, full disks, damaged
+run files, crafted results, renamed images, malformed subtitles, edited replay files, ...) with a
+scan of every file written for secrets, and the bad-input corpus of tests/reliability. Prints one
+line per case and the totals: cases tried, held, records lost, duplicated, mixed, tracebacks.
 
     python scripts/soak.py [--kills 20] [--samples 12000] [--seed 0]
 """
@@ -18,7 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -165,6 +168,228 @@ def case_judge_storm(tmp: Path) -> dict:
             "dups": 0, "mixed": 0, "tracebacks": judged.stderr.count("Traceback")}
 
 
+SECRETS = ("SOAKPASSWORD", "SOAKQUERYKEY", "SOAKJUDGEKEY")
+
+
+def one_line_error(proc: subprocess.CompletedProcess, *names: str) -> bool:
+    """Exit 2 with one ``error:`` line, the last printed, naming ``names``."""
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("error:")]
+    return proc.returncode == 2 and len(errors) == 1 and lines[-1] == errors[0] and all(n in errors[0] for n in names)
+
+
+def hostile_cases(tmp: Path) -> List[Tuple[str, bool, List[subprocess.CompletedProcess]]]:
+    """The second hardening pass's corpus, each case through the real command in a subprocess:
+    (what, held, the processes run)."""
+    import av
+    import numpy as np
+    from openpyxl import Workbook
+    from PIL import Image
+
+    from evalkit.data import samples_root
+    from evalkit.judge.server import MockJudgeServer
+
+    sample = samples_root() / "videomme"
+    out = tmp / "hostile"
+    cases: List[Tuple[str, bool, List[subprocess.CompletedProcess]]] = []
+    targets = {r["question_id"]: r["answer"] for r in
+               pq.read_table(sample / "videomme" / "test-00000-of-00001.parquet").to_pylist()}
+
+    def copy(name: str) -> Path:
+        dst = tmp / "data" / name
+        shutil.copytree(sample, dst)
+        return dst
+
+    def lines(path: Path, rows: List[dict]) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        return path
+
+    def run(name: str, *args: str, env: Optional[dict] = None) -> subprocess.CompletedProcess:
+        return evalkit("run", "--task", "videomme", "--output", str(out), "--run-name", name, *args,
+                       env={**os.environ, **(env or {})})
+
+    def case(what: str, held: bool, *procs: subprocess.CompletedProcess) -> None:
+        cases.append((what, held, list(procs)))
+
+    decode = ("--model", "random", "--model-args", "decode=true,max_frames=4")
+
+    for what, damage in (("missing", lambda v: v.unlink()), ("symlink loop", lambda v: (v.unlink(), v.symlink_to(v)))):
+        data = copy(f"cache-{what.replace(' ', '-')}")
+        damage(data / "data" / "smpl0000002.mp4")
+        p = run(f"cache-{what.replace(' ', '-')}", "--data", str(data), *decode, "--frame-cache", str(tmp / "frames"))
+        case(f"--frame-cache with a {what} video: that video's samples fail, the run finishes", p.returncode == 0
+             and (out / f"cache-{what.replace(' ', '-')}" / "results.json").is_file(), p)
+    p = run("a[/]b", "--data", "sample", "--model", "random")
+    case("a run name holding [/]: one-line error", one_line_error(p, "a[/]b"), p)
+    odd = lines(tmp / "odd[/]dir" / "r.jsonl", [{"id": "001-1", "response": "A"}])
+    p = run("markup-path", "--data", "sample", "--model", "replay", "--model-args", f"responses={odd}")
+    case("failures quoting [/] in their reason are printed, results written", p.returncode == 0
+         and (out / "markup-path" / "results.json").is_file(), p)
+    sur = tmp / "surrogate.jsonl"
+    sur.write_text('{"id": "001-1", "response": "B \\ud800"}\n' + "".join(
+        json.dumps({"id": k, "response": v}) + "\n" for k, v in targets.items() if k != "001-1"))
+    p = run("surrogate", "--data", "sample", "--model", "replay", "--model-args", f"responses={sur}")
+    ok = p.returncode == 0
+    if ok:
+        recs = [json.loads(x) for x in (out / "surrogate" / "videomme" / "predictions.jsonl").read_bytes()
+                .decode("utf-8").splitlines()]
+        ok = recs[0]["response"] == "B \ud800"
+    case("a response holding a lone surrogate is kept and written as valid UTF-8", ok, p)
+    bad = tmp / "latin1.jsonl"
+    bad.write_bytes(b'{"id": "001-1", "response": "caf\xe9"}\n')
+    p = run("latin1", "--data", "sample", "--model", "replay", "--model-args", f"responses={bad}")
+    case("a non-UTF-8 replay file: one-line error", one_line_error(p, "latin1.jsonl"), p)
+    afile = tmp / "a-file"
+    afile.write_text("x")
+    p = evalkit("run", "--task", "videomme", "--output", str(afile), "--data", "sample", "--model", "random")
+    case("--output is a file: one-line error", one_line_error(p, "a-file"), p)
+    p = run("cache-file", "--data", "sample", *decode, "--frame-cache", str(afile))
+    case("--frame-cache is a file: one-line error", one_line_error(p, "a-file"), p)
+    p = run("lots", "--data", "sample", *decode, env={"EVALKIT_FRAME_CACHE": str(tmp / "f2"),
+                                                       "EVALKIT_FRAME_CACHE_MAX_GB": "lots"})
+    case("EVALKIT_FRAME_CACHE_MAX_GB=lots: one-line error", one_line_error(p, "lots"), p)
+    for gb in ("0", "-5"):
+        p = run(f"gb{gb}", "--data", "sample", *decode, "--frame-cache", str(tmp / "f3"), "--frame-cache-max-gb", gb)
+        case(f"--frame-cache-max-gb {gb}: refused", one_line_error(p, gb), p)
+    assert run("full", "--data", "sample", "--model", "random", "--limit", "6").returncode == 0
+    (out / "full" / "videomme" / "timings.jsonl").unlink()
+    (out / "full" / "videomme" / "timings.jsonl").symlink_to("/dev/full")
+    p = run("full", "--data", "sample", "--model", "random")
+    kept = (out / "full" / "videomme" / "predictions.jsonl").read_text().count("\n")
+    case("a full disk while resuming: one-line error, the records written so far kept",
+         one_line_error(p, "no space") and kept >= 6, p)
+    for what, damage in (("truncated run.json", lambda r: (r / "run.json").write_text("{\"format\": 2, \"con")),
+                         ("{} line in predictions", lambda r: (r / "videomme" / "predictions.jsonl").write_text(
+                             "{}\n" + (r / "videomme" / "predictions.jsonl").read_text()))):
+        name = what.split()[0].strip("{}") or "empty"
+        assert run(name, "--data", "sample", "--model", "random").returncode == 0
+        damage(out / name)
+        ps = [evalkit("score", str(out / name)), run(name, "--data", "sample", "--model", "random")]
+        case(f"a {what}: score and resume are one-line errors naming the file",
+             all(one_line_error(q, str(out / name)) for q in ps), *ps)
+    board = tmp / "board"
+    for name in ("good1", "good2", "bad"):
+        assert evalkit("run", "--task", "videomme", "--data", "sample", "--model", "random", "--seed",
+                       str(len(name)), "--output", str(board), "--run-name", name).returncode == 0
+    (board / "bad" / "results.json").write_text((board / "bad" / "results.json").read_text()[:300])
+    p = evalkit("leaderboard", str(board))
+    case("a leaderboard over runs with one damaged results.json shows the others and names it",
+         p.returncode == 0 and "good1" in p.stdout and "good2" in p.stdout and "bad" in p.stdout, p)
+    crafted = json.loads((board / "good1" / "results.json").read_text())
+    crafted["tasks"]["videomme"]["breakdown"]["duration"]["short"] = {"accuracy": "<script>alert(1)</script>",
+                                                                     "n": "<b>x</b>", "n_scored": 1, "n_correct": 1}
+    (board / "good2" / "results.json").write_text(json.dumps(crafted))
+    page = tmp / "board.html"
+    p = evalkit("leaderboard", str(board), "--format", "html", "--out", str(page))
+    html = page.read_text() if page.exists() else ""
+    case("crafted breakdown values: the HTML leaderboard neither crashes nor runs them", p.returncode == 0
+         and "<script>alert" not in html and "<b>x</b>" not in html, p)
+    png = copy("png")
+    Image.new("RGB", (64, 48)).save(png / "data" / "smpl0000001.mp4", format="PNG")
+    p = evalkit("data", "check", "--task", "videomme", "--data", str(png))
+    case("data check reads a PNG renamed .mp4 as unreadable", p.returncode == 1 and "unreadable" in p.stdout, p)
+    audio = copy("audio")
+    with av.open(str(audio / "data" / "smpl0000002.mp4"), "w") as container:
+        stream = container.add_stream("aac", rate=44100)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), dtype=np.float32), format="fltp", layout="mono")
+        frame.rate = 44100
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+    p = run("audio", "--data", str(audio), *decode)
+    recs = [json.loads(x) for x in (out / "audio" / "videomme" / "predictions.jsonl").read_text().splitlines()] \
+        if p.returncode == 0 else []
+    case("a video without a video stream fails its samples saying so",
+         any("no video stream" in (r["error"] or "") for r in recs), p)
+    subs = copy("subs")
+    srt = subs / "subtitle" / "smpl0000001.srt"
+    srt.write_text(srt.read_text().replace("00:00:05,000 --> 00:00:07,500", "00:00:05,000 --> 00:0x:07,500"))
+    p = evalkit("run", "--task", "videomme_w_subtitle", "--data", str(subs), *decode, "--output", str(out),
+                "--run-name", "subs")
+    recs = [json.loads(x) for x in (out / "subs" / "videomme_w_subtitle" / "predictions.jsonl").read_text()
+            .splitlines()] if p.returncode == 0 else []
+    case("a malformed subtitle cue is a warning on the record",
+         any("malformed cue" in w for r in recs for w in r["prompt"].get("warnings", [])), p)
+    grid = [lines(tmp / "grid" / n, [{"id": k, "response": v} for k, v in targets.items()]) for n in ("a.jsonl", "b.jsonl")]
+    p = evalkit("sweep", "--task", "videomme", "--data", "sample", "--model", "replay", "--grid",
+                f"responses={grid[0]},{grid[1]}", "--output", str(out))
+    case("a sweep over replay files runs every point", p.returncode == 0 and p.stdout.count("100.0%") == 2, p)
+    edited = lines(tmp / "edited.jsonl", [{"id": k, "response": v} for k, v in targets.items()])
+    first = run("edited", "--data", "sample", "--model", "replay", "--model-args", f"responses={edited}")
+    lines(edited, [{"id": k, "response": "A"} for k in targets])
+    ps = [run("edited", "--data", "sample", "--model", "replay", "--model-args", f"responses={edited}", *extra)
+          for extra in ((), ("--retry-failed",))]
+    case("an edited replay file is refused on rerun (also with --retry-failed)", first.returncode == 0
+         and all(one_line_error(q, "edited.jsonl") for q in ps), first, *ps)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["index", "prediction"])
+    for n in range(12):
+        ws.append([n, '="A"' if n < 3 else "C"])
+    xlsx = tmp / "M_Video-MME.xlsx"
+    wb.save(xlsx)
+    p = evalkit("import", "vlmevalkit", str(xlsx), "--task", "videomme", "--data", "sample", "-o", str(tmp / "x.jsonl"))
+    case("spreadsheet formulas are listed as not imported, never as unanswered",
+         p.returncode == 0 and "formula" in p.stdout, p)
+    tsv = tmp / "M_Video-MME.tsv"
+    tsv.write_text("index\tprediction\n0\tA\n\tB\n")
+    p = evalkit("import", "vlmevalkit", str(tsv), "--task", "videomme", "--data", "sample", "-o", str(tmp / "t.jsonl"))
+    case("a VLMEvalKit table with an empty index: one-line error", one_line_error(p, tsv.name), p)
+    log = tmp / "logs" / "20261207_samples_videomme.jsonl"
+    log.parent.mkdir()
+    log.write_bytes(b'{"doc_id": NaN, "filtered_resps": ["A"]}\n')
+    p = evalkit("import", "lmms-eval", str(log), "--task", "videomme", "--data", "sample", "-o", str(tmp / "l.jsonl"))
+    case("an lmms-eval doc_id of NaN: one-line error", one_line_error(p, log.name), p)
+    log.write_bytes(b'{"doc_id": 0, "filtered_resps": ["caf\xe9"]}\n')
+    p = evalkit("import", "lmms-eval", str(log), "--task", "videomme", "--data", "sample", "-o", str(tmp / "l.jsonl"))
+    case("a non-UTF-8 lmms-eval log: one-line error", one_line_error(p, log.name), p)
+    env = {**os.environ, "OPENAI_API_KEY": "sk-soak"}
+    with MockJudgeServer() as server:
+        host = server.base_url.split("//")[1]
+        url = f"http://user:SOAKPASSWORD@{host}?api-key=SOAKQUERYKEY"
+        p = run("secrets", "--data", "sample", "--model", "openai-chat", "--model-args",
+                f"model=m,base_url={url},max_frames=2,image_size=32", "--limit", "3", env=env)
+        case("URL credentials and query keys never written (run, results, lock)", p.returncode == 0, p)
+        p = run("env-url", "--data", "sample", "--model", "openai-chat", "--model-args", "model=m,max_frames=2",
+                "--limit", "3", env={**env, "OPENAI_BASE_URL": server.base_url})
+        info = json.loads((out / "env-url" / "run.json").read_text()) if p.returncode == 0 else {}
+        case("the endpoint OPENAI_BASE_URL chose is recorded", host in json.dumps(info.get("model", {})), p)
+        qa = tmp / "data" / "qa"
+        qa.mkdir(parents=True)
+        (qa / "test_q.json").write_text(json.dumps([{"video_name": "v", "question": "q?", "question_id": "q1"}]))
+        (qa / "test_a.json").write_text(json.dumps([{"answer": "a", "question_id": "q1"}]))
+        qa_resp = lines(tmp / "qa.jsonl", [{"id": "q1", "response": "a \ud800"}])
+        assert evalkit("run", "--task", "msvd_qa", "--data", str(qa), "--model", "replay", "--model-args",
+                       f"responses={qa_resp}", "--output", str(out), "--run-name", "qa").returncode == 0
+        p = evalkit("judge", str(out / "qa"), "--judge-model", "gpt-4o-mini-2024-07-18", "--base-url",
+                    f"{server.base_url}?api-key=SOAKJUDGEKEY", env=env)
+        case("a judge URL's query key is never written; a response holding a surrogate is judged", p.returncode == 0, p)
+        from evalkit.store import RunDir
+
+        with RunDir(out / "qa").owned():
+            ps = [evalkit("judge", str(out / "qa"), "--judge-model", "gpt-4o-mini-2024-07-18", "--base-url",
+                          server.base_url, env=env),
+                  evalkit("export", str(out / "surrogate"), "--task", "videomme")]
+        with RunDir(out / "surrogate").owned():
+            ps.append(evalkit("export", str(out / "surrogate"), "--task", "videomme"))
+        case("judge and export refuse a run still being written", one_line_error(ps[0], "still being written")
+             and one_line_error(ps[2], "still being written"), *ps)
+    leaked = [str(f) for f in tmp.rglob("*") if f.is_file() and not f.is_symlink()
+              and any(secret.encode() in f.read_bytes() for secret in SECRETS)]
+    case(f"no secret in any file written ({len(leaked)} leaked)", not leaked)
+    return cases
+
+
+def case_hostile_corpus(tmp: Path) -> dict:
+    cases = hostile_cases(tmp)
+    for what, held, _ in cases:
+        print(f"    {'held ' if held else 'BROKE'}  {what}")
+    procs = [p for _, _, ps in cases for p in ps]
+    return {"case": f"hostile-input corpus: {sum(h for _, h, _ in cases)} of {len(cases)} cases held, "
+                    f"{len(procs)} commands", "ok": all(h for _, h, _ in cases), "lost": 0, "dups": 0, "mixed": 0,
+            "tracebacks": sum((p.stdout + p.stderr).count("Traceback") for p in procs)}
+
+
 def case_bad_inputs() -> dict:
     proc = subprocess.run([PY, "-m", "pytest", "-q", "tests/reliability"], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parents[1])
@@ -191,6 +416,7 @@ def main() -> int:
                  case_changed_data(tmp, data, rfile, responses),
                  case_torchrun(tmp, data, rfile, responses, rng),
                  case_judge_storm(tmp),
+                 case_hostile_corpus(tmp),
                  case_bad_inputs()]
     for c in cases:
         print(f"{'held ' if c['ok'] else 'BROKE'}  lost {c['lost']}  dup {c['dups']}  mixed {c['mixed']}  "
