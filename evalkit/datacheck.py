@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 from .errors import MediaError
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 from .samples import TaskData
 from .task import Task
 
@@ -27,6 +29,7 @@ class DataReport:
     missing: List[Path] = field(default_factory=list)
     unreadable: List[Tuple[Path, str]] = field(default_factory=list)
     durations: List[float] = field(default_factory=list)
+    frame_folders: Dict[Path, float] = field(default_factory=dict)  # folders of frames, with their rates
 
     @property
     def ok(self) -> bool:
@@ -64,15 +67,21 @@ class DataReport:
 def media_files(task: Task, data: TaskData) -> Dict[Path, List[str]]:
     files: Dict[Path, List[str]] = {}
     for s in data.samples:
-        for path in ([s.video] if task.media_kind == "video" and s.video is not None else list(s.images)):
+        for path in ([s.video] if task.media_kind == "video" and s.video is not None else []) + list(s.images):
             files.setdefault(path, []).append(s.id)
     return files
 
 
+def folders(data: TaskData) -> Dict[Path, float]:
+    """The frame folders the samples name, with their rates."""
+    return {s.video: s.frame_rate for s in data.samples if s.video is not None and s.frame_rate}
+
+
 def check(task: Task, data: TaskData) -> DataReport:
-    """What a run would find: every media file the samples name, and which are missing."""
-    files = media_files(task, data)
-    return DataReport(task.name, data, task.media_kind, files, missing=[p for p in files if not p.is_file()])
+    """What a run would find: every media file (or frame folder) the samples name, and which are missing."""
+    files, dirs = media_files(task, data), folders(data)
+    missing = [p for p in files if not (p.is_dir() if p in dirs else p.is_file())]
+    return DataReport(task.name, data, task.media_kind, files, missing=missing, frame_folders=dirs)
 
 
 def probe(report: DataReport, workers: int = 4, advance: Optional[Callable[[], None]] = None) -> DataReport:
@@ -82,7 +91,11 @@ def probe(report: DataReport, workers: int = 4, advance: Optional[Callable[[], N
 
     def read(path: Path) -> Tuple[Path, Optional[float], Optional[str]]:
         try:
-            if report.media_kind == "video":
+            if path in report.frame_folders:
+                from .media.video import probe_frames
+
+                return path, float(probe_frames(path, report.frame_folders[path]).duration), None
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
                 from .media.video import probe_video
 
                 return path, float(probe_video(path).duration), None

@@ -14,14 +14,13 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from .errors import SampleError
 from .media.frame_cache import FrameCache, read_cached
 from .media.images import LoadedImages, load_images
 from .media.sampling import SamplingSpec
-from .media.video import SampledVideo
+from .media.video import SampledVideo, VideoSource
 from .request import Request
 from .samples import Sample
 from .task import Task
@@ -45,8 +44,9 @@ class Prepared:
 
 
 def video_key(sample: Sample) -> Any:
-    """What groups questions: their video file (a sample without one is a group of its own)."""
-    return sample.video if sample.video is not None else ("sample", sample.id)
+    """What groups questions: what they are shown (a video file or its clip, a frame folder; a
+    sample without one is a group of its own)."""
+    return sample.video_source or ("sample", sample.id)
 
 
 def by_video(pending: Pending) -> Pending:
@@ -64,15 +64,15 @@ class SharedVideos:
 
     def __init__(self, pending: Pending, decoder: str = "auto", cache: Optional[FrameCache] = None,
                  reuse: bool = True):
-        self.left: Dict[Path, int] = {}
+        self.left: Dict[VideoSource, int] = {}
         for _, s in pending:
-            if s.video is not None:
-                self.left[s.video] = self.left.get(s.video, 0) + 1
-        self.futures: Dict[Path, Future] = {}
+            if s.video_source is not None:
+                self.left[s.video_source] = self.left.get(s.video_source, 0) + 1
+        self.futures: Dict[VideoSource, Future] = {}
         self.lock = threading.Lock()
         self.decoder, self.cache, self.reuse = decoder, cache, reuse
 
-    def read(self, path: Path, spec: SamplingSpec) -> Tuple[SampledVideo, bool]:
+    def read(self, path: VideoSource, spec: SamplingSpec) -> Tuple[SampledVideo, bool]:
         """(frames, whether this call read them); a decoding error fails every question."""
         if not self.reuse:
             return read_cached(path, spec, self.decoder, self.cache), True
@@ -112,9 +112,9 @@ class MediaStage:
         start = time.time()
         try:
             if spec is not None and task.media_kind == "video":
-                if sample.video is None:
+                if sample.video_source is None:
                     raise SampleError(f"{task.name} sample {sample.id}: no video path")
-                media, read = self.videos.read(sample.video, spec)
+                media, read = self.videos.read(sample.video_source, spec)
             elif spec is not None and task.media_kind == "images":
                 media, read = load_images(sample.images, spec), True
             request = task.build_request(sample, media)

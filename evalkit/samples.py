@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from .media.video import VideoSource
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -20,6 +22,13 @@ class Sample:
     cluster: Optional[str] = None  # items sharing a video: resampled together by the bootstrap
     choices: Tuple[str, ...] = ()  # multiple choice: the options in letter order (record: fields["options"])
     assets: Mapping[str, Path] = field(default_factory=dict)  # side files resolved at load (e.g. subtitles)
+    clip: Optional[Tuple[float, float]] = None  # (start, end) s: only this part of the video is shown
+    frame_rate: Optional[float] = None  # set: ``video`` is a folder of frame images at this rate
+
+    @property
+    def video_source(self) -> Optional[VideoSource]:
+        """Where the media stage reads this sample's frames (None: no video)."""
+        return None if self.video is None else VideoSource(self.video, self.clip, self.frame_rate)
 
     def record_fields(self) -> Dict[str, Any]:
         """The fields a record stores: the sample's fields, with the choices as "options"."""

@@ -18,15 +18,15 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 
 import numpy as np
 
 from ..errors import ConfigError, MediaError
 from .sampling import SamplingSpec
-from .video import SampledVideo, read_video
+from .video import SampledVideo, VideoSource, frame_files, read_video
 
-FORMAT = 2  # entries of format 1 lack the source video's rate and frame count
+FORMAT = 3  # entries of formats 1-2 lack the source's rate, frame count and clip
 STALE_TMP_S = 3600  # a temporary file this old belongs to a writer that was killed
 ENV_DIR, ENV_MAX_GB = "EVALKIT_FRAME_CACHE", "EVALKIT_FRAME_CACHE_MAX_GB"
 DEFAULT_MAX_GB = 50.0
@@ -67,15 +67,22 @@ class FrameCache:
     def describe(self) -> Dict[str, Any]:
         return {"dir": str(self.root), "max_gb": round(self.max_bytes / 2**30, 3), "format": FORMAT}
 
-    def key(self, path: Path, spec: SamplingSpec, decoder: str) -> str:
+    def key(self, source: Union[Path, VideoSource], spec: SamplingSpec, decoder: str) -> str:
         """The entry's key; a video that cannot be looked at fails its samples (MediaError)."""
+        source = source if isinstance(source, VideoSource) else VideoSource(Path(source))
+        path = source.path
         try:
-            st = Path(path).stat()
+            if source.frame_rate:  # a frame folder: its files' names, sizes and times
+                stats = [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in frame_files(path)]
+                size, mtime = len(stats), int(hashlib.sha256(repr(stats).encode()).hexdigest()[:15], 16)
+            else:
+                st = path.stat()
+                size, mtime = st.st_size, st.st_mtime_ns
         except OSError as exc:
             raise MediaError(f"video not found: {path}" if isinstance(exc, FileNotFoundError)
                              else f"cannot read video {path} ({exc.strerror or exc})") from None
-        identity = {"path": str(Path(path).resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                    "spec": spec.to_dict(), "decoder": decoder, "format": FORMAT}
+        identity = {"path": str(path.resolve()), "size": size, "mtime_ns": mtime, "spec": spec.to_dict(),
+                    "decoder": decoder, "format": FORMAT, **source.facts()}
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
 
     def entry(self, key: str) -> Path:
@@ -101,12 +108,13 @@ class FrameCache:
                             duration=meta["duration"], backend=meta["backend"], rotation=meta["rotation"],
                             fallback=meta["fallback"], decode_s=time.perf_counter() - start, frame_cache="hit",
                             source_fps=meta["source_fps"], source_frames=meta["source_frames"],
-                            sampling=meta["sampling"])
+                            sampling=meta["sampling"], clip_first=meta["clip_first"], origin=meta["origin"])
 
     def put(self, key: str, video: SampledVideo) -> None:
         meta = {"indices": video.indices, "timestamps": video.timestamps, "duration": video.duration,
                 "backend": video.backend, "rotation": video.rotation, "fallback": video.fallback,
-                "source_fps": video.source_fps, "source_frames": video.source_frames, "sampling": video.sampling}
+                "source_fps": video.source_fps, "source_frames": video.source_frames, "sampling": video.sampling,
+                "clip_first": video.clip_first, "origin": video.origin}
         buffer = io.BytesIO()
         np.savez(buffer, frames=video.frames, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.root)
@@ -142,16 +150,17 @@ class FrameCache:
                 total -= size
 
 
-def read_cached(path: Path, spec: SamplingSpec, decoder: str, cache: Optional[FrameCache]) -> SampledVideo:
-    """The frames of ``path`` from the cache when it has them, else decoded (and stored)."""
+def read_cached(source: Union[Path, VideoSource], spec: SamplingSpec, decoder: str,
+                cache: Optional[FrameCache]) -> SampledVideo:
+    """The frames of ``source`` from the cache when it has them, else decoded (and stored)."""
     if cache is None:
-        return read_video(path, spec, decoder)
-    key = cache.key(path, spec, decoder)
+        return read_video(source, spec, decoder)
+    key = cache.key(source, spec, decoder)
     video = cache.get(key)
     if video is not None:
-        video.source = Path(path)
+        video.source = source.path if isinstance(source, VideoSource) else Path(source)
         return video
-    video = read_video(path, spec, decoder)
+    video = read_video(source, spec, decoder)
     video.frame_cache = "miss"
     try:
         cache.put(key, video)

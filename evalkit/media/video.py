@@ -31,16 +31,17 @@ from __future__ import annotations
 import bisect
 import functools
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
 from ..errors import ConfigError, MediaError
-from .sampling import SamplingSpec, video_duration
+from .sampling import TOLERANCE, SamplingSpec, video_duration
 
 DECODERS = ("auto", "pyav", "decord", "torchcodec")
 IMAGE_MAGIC = {b"\xff\xd8\xff": "a JPEG image", b"\x89PNG": "a PNG image", b"BM": "a BMP image"}
@@ -88,6 +89,7 @@ class VideoInfo:
     rotation: int = 0  # degrees counter-clockwise the container asks a player to apply
     rate: Optional[Fraction] = None  # the stream's average frame rate, when it says
     coded: Tuple[int, int] = (0, 0)  # (height, width) of the coded pictures
+    files: List[Path] = field(default_factory=list)  # a frame folder's images, in frame order
 
     @property
     def upright(self) -> Tuple[int, int]:
@@ -115,6 +117,25 @@ class VideoInfo:
         return video_duration(self.pts, self.rate or self.fps)
 
 
+@dataclass(frozen=True)
+class VideoSource:
+    """Where a sample's frames come from: a video file, or a folder of frame images at a stated
+    rate (a video of that many frames per second, in file-name order); optionally only the clip
+    between two times, which the sampling rule then sees as the whole video."""
+
+    path: Path
+    clip: Optional[Tuple[float, float]] = None  # (start, end) in seconds of the source
+    frame_rate: Optional[float] = None  # set: ``path`` is a folder of frames at this rate
+
+    def facts(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        if self.clip:
+            out["clip"] = [round(t, 3) for t in self.clip]
+        if self.frame_rate:
+            out["frame_folder_fps"] = self.frame_rate
+        return out
+
+
 @dataclass
 class SampledVideo:
     """The frames a model sees, with where they came from."""
@@ -130,8 +151,15 @@ class SampledVideo:
     fallback: Optional[str] = None  # why the decoder asked for was not the one used
     frame_cache: str = "off"  # hit | miss | off: what the on-disk frame cache did
     source_fps: Optional[float] = None  # the video's average frame rate (what processors call fps)
-    source_frames: Optional[int] = None  # frames in the video (indices count among these)
+    source_frames: Optional[int] = None  # frames in the video, or in its clip (what the rule chose among)
     sampling: Optional[str] = None  # the spec's label: which rule chose these frames, at what size
+    clip_first: int = 0  # index of the clip's first frame in the video (0: the whole video)
+    origin: Dict[str, Any] = field(default_factory=dict)  # the clip bounds or frame folder rate, if any
+
+    @property
+    def clip_indices(self) -> List[int]:
+        """The frames' indices within the clip (what a processor's frame indices mean)."""
+        return [i - self.clip_first for i in self.indices]
 
     def facts(self) -> dict:
         """The media facts stored with each prediction."""
@@ -153,6 +181,7 @@ class SampledVideo:
             out["source_frames"] = self.source_frames
         if self.sampling:
             out["sampling"] = self.sampling
+        out.update(self.origin)
         return out
 
 
@@ -319,19 +348,24 @@ def refuse_images(path: Path) -> None:
         raise MediaError(f"{path} is {kind}, not a video: replace it with the video file")
 
 
-def read_video(path: Path, spec: SamplingSpec, decoder: str = "auto") -> SampledVideo:
-    """Decode the frames ``spec`` selects from the video at ``path``."""
-    path = Path(path)
+def read_video(path: Union[Path, VideoSource], spec: SamplingSpec, decoder: str = "auto") -> SampledVideo:
+    """Decode the frames ``spec`` selects from a video (or its clip, or a folder of frames)."""
+    source = path if isinstance(path, VideoSource) else VideoSource(Path(path))
     check_decoder(decoder)
     start = time.perf_counter()
-    info = probe_video(path)
-    indices = spec.select(info.pts, info.duration, info.fps)
+    info = probe_frames(source.path, source.frame_rate) if source.frame_rate else probe_video(source.path)
+    first, pts, duration = clip_of(info, source.clip)
+    indices = [first + i for i in spec.select(pts, duration, info.fps)]
     target = spec.frame_size(*info.upright, len(indices)) if info.coded[0] else None
     size = target if spec.resize_backend == "decoder" else None  # else resized after decoding
     name = "pyav" if decoder == "auto" else decoder
-    fallback = decoder_unavailable(name)
+    fallback = None
     frames = None
-    if fallback is None and name != "pyav":
+    if source.frame_rate:
+        frames, name = _folder_frames(info, indices, size), "images"
+    else:
+        fallback = decoder_unavailable(name)
+    if frames is None and fallback is None and name != "pyav":
         try:
             frames = _DECODE[name](info, indices, size)
         except FallBack as exc:
@@ -344,25 +378,86 @@ def read_video(path: Path, spec: SamplingSpec, decoder: str = "auto") -> Sampled
         except MediaError:
             raise
         except Exception as exc:
-            raise MediaError(f"cannot decode video {path} ({str(exc) or type(exc).__name__})") from None
+            raise MediaError(f"cannot decode video {source.path} ({str(exc) or type(exc).__name__})") from None
         name = "pyav"
     if target is not None and size is None and frames.shape[1:3] != target:
         frames = resize_bicubic_aa(frames, target)
-    pts = info.pts
     return SampledVideo(
         frames=frames,
         indices=indices,
-        timestamps=[float(pts[i]) for i in indices],
-        duration=float(info.duration),
+        timestamps=[float(pts[i - first]) for i in indices],
+        duration=float(duration),
         backend=name,
         decode_s=time.perf_counter() - start,
-        source=path,
+        source=source.path,
         rotation=info.rotation,
         fallback=fallback,
         source_fps=info.fps,
-        source_frames=info.n_frames,
+        source_frames=len(pts),
         sampling=spec.label(),
+        clip_first=first,
+        origin=source.facts(),
     )
+
+
+def clip_of(info: VideoInfo, clip: Optional[Tuple[float, float]]) -> Tuple[int, List[Fraction], Fraction]:
+    """(index of the first frame, the frames' times from it, the duration) of the whole video or
+    of the frames shown between ``clip``'s start and end (1 us tolerance, as the rules)."""
+    if clip is None:
+        return 0, info.pts, info.duration
+    start, end = Fraction(clip[0]) - TOLERANCE, Fraction(clip[1]) + TOLERANCE
+    inside = [i for i, t in enumerate(info.pts) if start <= t <= end]
+    if not inside:
+        raise MediaError(f"{info.path}: no frame between {clip[0]:g} s and {clip[1]:g} s (the video lasts "
+                         f"{float(info.duration):.3f} s); check the clip bounds")
+    first = inside[0]
+    pts = [info.pts[i] - info.pts[first] for i in inside]
+    return first, pts, video_duration(pts, info.rate or info.fps)
+
+
+IMAGE_FILES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+
+
+def frame_files(folder: Path) -> List[Path]:
+    """A frame folder's images in frame order (numbers in names compared as numbers)."""
+    files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_FILES]
+    return sorted(files, key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)])
+
+
+def probe_frames(folder: Path, rate: float) -> VideoInfo:
+    """A folder of frame images as a video at ``rate`` frames per second."""
+    from PIL import Image
+
+    if not Path(folder).is_dir():
+        raise MediaError(f"frame folder not found: {folder}")
+    files = frame_files(Path(folder))
+    if not files:
+        raise MediaError(f"frame folder {folder} holds no images ({', '.join(IMAGE_FILES)})")
+    try:
+        with Image.open(files[0]) as im:
+            coded = (im.height, im.width)
+    except OSError as exc:
+        raise MediaError(f"cannot read frame {files[0]}: {exc}") from None
+    fps = Fraction(rate).limit_denominator(1000)
+    info = VideoInfo(Path(folder), list(range(len(files))), 1 / fps, list(range(len(files))), rate=fps, coded=coded)
+    info.files = files
+    return info
+
+
+def _folder_frames(info: VideoInfo, indices: List[int], size: Size) -> np.ndarray:
+    from PIL import Image
+
+    out = []
+    for i in indices:
+        try:
+            with Image.open(info.files[i]) as im:
+                im = im.convert("RGB")
+                if size:
+                    im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+                out.append(np.asarray(im))
+        except OSError as exc:
+            raise MediaError(f"cannot read frame {info.files[i]}: {exc}") from None
+    return np.stack(out)
 
 
 def resize_bicubic_aa(frames: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
