@@ -118,7 +118,7 @@ def test_each_video_is_decoded_once_for_all_its_questions(cli, monkeypatch, pref
     calls = []
     real = runner_module.read_cached
     monkeypatch.setattr(runner_module, "read_cached",
-                        lambda path, *args: calls.append(path.name) or real(path, *args))
+                        lambda source, *args: calls.append(source.path.name) or real(source, *args))
     code, out = cli.run("--task", "videomme", "--data", "sample", "--model", "random",
                         "--model-args", "decode=true,max_frames=4", "--prefetch", prefetch)
     assert code == 0, out
