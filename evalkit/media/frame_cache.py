@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import ConfigError, MediaError
 from .sampling import SamplingSpec
-from .video import SampledVideo, VideoSource, frame_files, read_video
+from .video import SampledVideo, VideoSource, frame_files, library_version, read_video
 
 FORMAT = 3  # entries of formats 1-2 lack the source's rate, frame count and clip
 STALE_TMP_S = 3600  # a temporary file this old belongs to a writer that was killed
@@ -82,7 +82,7 @@ class FrameCache:
             raise MediaError(f"video not found: {path}" if isinstance(exc, FileNotFoundError)
                              else f"cannot read video {path} ({exc.strerror or exc})") from None
         identity = {"path": str(path.resolve()), "size": size, "mtime_ns": mtime, "spec": spec.to_dict(),
-                    "decoder": decoder, "format": FORMAT, **source.facts()}
+                    "decoder": decoder, "format": FORMAT, "versions": library_version("pyav"), **source.facts()}
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
 
     def entry(self, key: str) -> Path:
@@ -108,13 +108,14 @@ class FrameCache:
                             duration=meta["duration"], backend=meta["backend"], rotation=meta["rotation"],
                             fallback=meta["fallback"], decode_s=time.perf_counter() - start, frame_cache="hit",
                             source_fps=meta["source_fps"], source_frames=meta["source_frames"],
-                            sampling=meta["sampling"], clip_first=meta["clip_first"], origin=meta["origin"])
+                            sampling=meta["sampling"], clip_first=meta["clip_first"], origin=meta["origin"],
+                            decoder_version=meta["decoder_version"])
 
     def put(self, key: str, video: SampledVideo) -> None:
         meta = {"indices": video.indices, "timestamps": video.timestamps, "duration": video.duration,
                 "backend": video.backend, "rotation": video.rotation, "fallback": video.fallback,
                 "source_fps": video.source_fps, "source_frames": video.source_frames, "sampling": video.sampling,
-                "clip_first": video.clip_first, "origin": video.origin}
+                "clip_first": video.clip_first, "origin": video.origin, "decoder_version": video.decoder_version}
         buffer = io.BytesIO()
         np.savez(buffer, frames=video.frames, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.root)

@@ -154,6 +154,7 @@ class SampledVideo:
     source_frames: Optional[int] = None  # frames in the video, or in its clip (what the rule chose among)
     sampling: Optional[str] = None  # the spec's label: which rule chose these frames, at what size
     clip_first: int = 0  # index of the clip's first frame in the video (0: the whole video)
+    decoder_version: Optional[str] = None  # the decoding library's version, e.g. "av 18.1.0 (libavcodec 62.28.102)"
     origin: Dict[str, Any] = field(default_factory=dict)  # the clip bounds or frame folder rate, if any
 
     @property
@@ -181,6 +182,8 @@ class SampledVideo:
             out["source_frames"] = self.source_frames
         if self.sampling:
             out["sampling"] = self.sampling
+        if self.decoder_version:
+            out["decoder_version"] = self.decoder_version
         out.update(self.origin)
         return out
 
@@ -262,8 +265,25 @@ Size = Optional[Tuple[int, int]]  # (height, width) to resize to at decode, or N
 def _upright(frame, size: Size, turns: int) -> np.ndarray:
     if size:  # the coded frame is resized so that, once turned, it has the size asked
         h, w = size if turns % 2 == 0 else size[::-1]
-        frame = frame.reformat(width=w, height=h)
-    return np.ascontiguousarray(np.rot90(frame.to_ndarray(format="rgb24"), k=turns))
+        return np.ascontiguousarray(np.rot90(to_rgb(frame, frame.reformat(width=w, height=h)), k=turns))
+    return np.ascontiguousarray(np.rot90(to_rgb(frame), k=turns))
+
+
+BT709, FULL_RANGE = 1, 2  # FFmpeg's AVCOL_SPC_BT709 and AVCOL_RANGE_JPEG
+
+
+def to_rgb(frame, pixels=None) -> np.ndarray:
+    """RGB of a decoded frame (or of ``pixels``, its resized copy) by the colour matrix and range the
+    stream is tagged with, stated explicitly: BT.709 when tagged so, else BT.601; full range when
+    tagged so (or a yuvj format), else limited. PyAV 18 and decord convert this way by themselves,
+    PyAV 15 always used BT.601 (up to 35 levels apart on BT.709 video); stating the conversion
+    makes the pixels the same whichever PyAV is installed. (The destination matrix means nothing
+    for RGB; naming one makes PyAV <= 15 apply the source's.)"""
+    space = "ITU709" if int(frame.colorspace) == BT709 else "ITU601"
+    full = int(frame.color_range) == FULL_RANGE or frame.format.name.startswith("yuvj")
+    return (pixels or frame).reformat(format="rgb24", src_colorspace=space, dst_colorspace="ITU601",
+                                      src_color_range="JPEG" if full else "MPEG",
+                                      dst_color_range="JPEG").to_ndarray()
 
 
 def _pyav_frames(info: VideoInfo, indices: List[int], size: Size) -> np.ndarray:
@@ -397,7 +417,26 @@ def read_video(path: Union[Path, VideoSource], spec: SamplingSpec, decoder: str 
         sampling=spec.label(),
         clip_first=first,
         origin=source.facts(),
+        decoder_version=library_version(name),
     )
+
+
+@functools.lru_cache(maxsize=None)
+def library_version(decoder: str) -> str:
+    """The version of what decoded the frames (a PyAV upgrade may move pixels: recorded, and part
+    of the frame-cache key)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    if decoder == "pyav":
+        import av
+
+        codec = ".".join(map(str, av.library_versions.get("libavcodec", ())))
+        return f"av {av.__version__} (libavcodec {codec})"
+    package = {"images": "pillow"}.get(decoder, decoder)
+    try:
+        return f"{package} {version(package)}"
+    except PackageNotFoundError:
+        return package
 
 
 def clip_of(info: VideoInfo, clip: Optional[Tuple[float, float]]) -> Tuple[int, List[Fraction], Fraction]:
