@@ -15,6 +15,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from evalkit import torchvision_ops
 from evalkit.errors import ConfigError, SampleError
 from evalkit.loading import pick_attn, pick_device, pick_dtype
 from evalkit.loading import resolve_checkpoint as resolve
@@ -29,6 +30,8 @@ from .entry import DynamicVLM, DynamicVLMArgs
 from .rules import token_plan
 from .shapes import SHAPED_PRESETS, build_shaped
 from .tiny import tiny_checkpoint
+
+torchvision_ops.prepare()  # before transformers imports torchvision (see evalkit.torchvision_ops)
 
 PRESETS = ("tiny", *SHAPED_PRESETS)
 

@@ -21,10 +21,13 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import torch
 
+from evalkit import torchvision_ops
 from evalkit.errors import CheckpointError
 
 from .modeling import FORMAT, DynamicVLM, DynamicVLMConfig, default_dtype
 from .rules import default_max_visual_tokens
+
+torchvision_ops.prepare()  # before transformers imports torchvision (see evalkit.torchvision_ops)
 
 WEIGHTS = "model.safetensors"
 INDEX = "model.safetensors.index.json"

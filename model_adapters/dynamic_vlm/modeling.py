@@ -16,7 +16,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from evalkit import torchvision_ops
+
 from .rules import CLIP_GRID
+
+torchvision_ops.prepare()  # before transformers imports torchvision (see evalkit.torchvision_ops)
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)

@@ -14,10 +14,13 @@ from pathlib import Path
 
 import torch
 
+from evalkit import torchvision_ops
 from evalkit.data import cache_dir
 
 from .checkpoint import save_evalkit
 from .modeling import DynamicVLM, DynamicVLMConfig
+
+torchvision_ops.prepare()  # before transformers imports torchvision (see evalkit.torchvision_ops)
 
 TINY_VERSION = "tiny-v1"
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
