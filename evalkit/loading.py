@@ -5,6 +5,8 @@ folder, or a hub repo at a pinned revision read from the local cache: nothing is
 run time). torch is imported only when a function needs it."""
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import re
 from pathlib import Path
@@ -73,3 +75,17 @@ def resolve_checkpoint(checkpoint: str, revision: Optional[str], adapter: str) -
                 f"`huggingface-cli download {checkpoint} --revision {revision}`"
             ) from None
     raise ConfigError(f"{adapter}: checkpoint={checkpoint}: no such directory")
+
+
+def cache_of(output: Any) -> Any:
+    """The KV cache of a forward pass (transformers 5 names it ``cache``, 4 ``past_key_values``)."""
+    return output.cache if getattr(output, "cache", None) is not None else output.past_key_values
+
+
+@functools.lru_cache(maxsize=None)
+def cache_kwarg() -> str:
+    """The name ``generate`` takes a starting KV cache under, in the installed transformers."""
+    from transformers import GenerationMixin
+
+    params = inspect.signature(GenerationMixin.prepare_inputs_for_generation).parameters
+    return "cache" if "cache" in params else "past_key_values"

@@ -505,6 +505,6 @@ def resize_bicubic_aa(frames: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
     tensors, which the Qwen and HF processors' preprocessing uses."""
     import torch
 
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()
+    x = torch.from_numpy(np.require(frames, requirements=["C", "W"])).permute(0, 3, 1, 2).float()
     y = torch.nn.functional.interpolate(x, size=size, mode="bicubic", antialias=True, align_corners=False)
     return y.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()

@@ -8,7 +8,6 @@ The values used are recorded in run.json and in every record's model facts."""
 from __future__ import annotations
 
 import copy
-import inspect
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -17,7 +16,7 @@ import torch
 
 from evalkit import torchvision_ops
 from evalkit.errors import ConfigError, SampleError
-from evalkit.loading import pick_attn, pick_device, pick_dtype
+from evalkit.loading import cache_kwarg, cache_of, pick_attn, pick_device, pick_dtype
 from evalkit.loading import resolve_checkpoint as resolve
 from evalkit.media.sampling import SamplingSpec
 from evalkit.request import ImagePart, Request, VideoPart
@@ -33,7 +32,12 @@ from .tiny import tiny_checkpoint
 
 torchvision_ops.prepare()  # before transformers imports torchvision (see evalkit.torchvision_ops)
 
-PRESETS = ("tiny", *SHAPED_PRESETS)
+# toy checkpoints shipped with the package: the tiny model trained briefly on the bundled
+# Video-MME sample (scripts/train_toy_dynamic_vlm.py says how and why these steps); preset=toy-step-<N>
+TOY_DIR = Path(__file__).resolve().parent / "toy"
+TOY_STEPS = (10, 30)
+TOY_PRESETS = tuple(f"toy-step-{n}" for n in TOY_STEPS)
+PRESETS = ("tiny", *TOY_PRESETS, *SHAPED_PRESETS)
 
 
 Answer = Tuple[str, Optional[torch.Tensor]]  # the text, and its first-step logits when kept
@@ -59,20 +63,6 @@ def common_prefix(sequences: Sequence[Sequence[int]]) -> int:
     return n
 
 
-def cache_of(output: Any) -> Any:
-    """The KV cache of a forward pass (transformers 5 names it ``cache``, 4 ``past_key_values``)."""
-    return output.cache if getattr(output, "cache", None) is not None else output.past_key_values
-
-
-def cache_kwarg() -> str:
-    """The name ``generate`` takes a starting KV cache under, in the installed transformers."""
-    from transformers import GenerationMixin
-
-    params = inspect.signature(GenerationMixin.prepare_inputs_for_generation).parameters
-    return "cache" if "cache" in params else "past_key_values"
-
-
-CACHE_KWARG = cache_kwarg()
 
 
 def resolve_checkpoint(args: DynamicVLMArgs) -> Optional[Path]:
@@ -82,6 +72,12 @@ def resolve_checkpoint(args: DynamicVLMArgs) -> Optional[Path]:
             raise ConfigError(f"preset={args.preset!r}: known presets are {', '.join(PRESETS)}")
         if args.checkpoint:
             raise ConfigError("give either preset= or checkpoint=, not both")
+        if args.preset in TOY_PRESETS:
+            folder = TOY_DIR / args.preset[len("toy-"):]
+            if not (folder / "config.json").is_file():
+                raise ConfigError(f"preset={args.preset}: its checkpoint {folder} is missing from this install "
+                                  "(regenerate it with scripts/train_toy_dynamic_vlm.py)")
+            return folder
         return None if args.preset in SHAPED_PRESETS else tiny_checkpoint()
     if not args.checkpoint:
         raise ConfigError("dynamic-vlm needs checkpoint=DIR (or an HF repo id with revision=SHA) or preset=tiny")
@@ -271,7 +267,7 @@ class DynamicVLMAdapter(DynamicVLM):
             mask[:, :prefix[0].shape[0]] = 1
             cache = copy.deepcopy(prefix[1])  # generate extends the cache it is given
             cache.batch_repeat_interleave(len(embeds) * self.args.num_beams)
-            extra[CACHE_KWARG] = cache
+            extra[cache_kwarg()] = cache
         out = self.model.llm.generate(
             inputs_embeds=batch, attention_mask=mask, max_new_tokens=max_new, do_sample=False,
             num_beams=self.args.num_beams, pad_token_id=self.pad_id, eos_token_id=self.stop_ids,
@@ -306,4 +302,6 @@ class DynamicVLMAdapter(DynamicVLM):
             "num_beams": self.args.num_beams,
             "parameters": sum(p.numel() for p in self.model.parameters()),
             "preset": self.model.config.extra.get("preset"),
+            # a toy checkpoint's label (what it was trained on; its scores mean nothing)
+            **({"toy": self.model.config.extra["toy"]} if self.model.config.extra.get("toy") else {}),
         }
