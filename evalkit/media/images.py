@@ -10,12 +10,12 @@ import numpy as np
 
 from ..errors import MediaError
 from .sampling import SamplingSpec
-from .video import resize_bicubic_aa
+from .video import resize_frames
 
 
 def load_image(path: Path, spec: Optional[SamplingSpec] = None) -> np.ndarray:
     """RGB uint8 array of the image at ``path``, resized as ``spec`` asks (PIL's bicubic for the
-    decoder backend, antialiased bicubic on the uint8 pixels for ``bicubic-aa``)."""
+    decoder backend, else the named resize backend)."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
@@ -24,14 +24,14 @@ def load_image(path: Path, spec: Optional[SamplingSpec] = None) -> np.ndarray:
     try:
         with Image.open(path) as im:
             im = im.convert("RGB")
-            size = spec.frame_size(im.height, im.width, 1) if spec else None
-            if size and spec is not None and spec.resize_backend == "decoder":
+            size = spec.image_size(im.height, im.width) if spec else None
+            if size and spec is not None and spec.image_resize is not None and spec.image_resize.backend == "decoder":
                 im = im.resize((size[1], size[0]), Image.Resampling.BICUBIC)
             pixels = np.asarray(im)
     except (UnidentifiedImageError, OSError) as exc:
         raise MediaError(f"cannot read image {path}: {exc}") from exc
-    if size and pixels.shape[:2] != tuple(size):
-        pixels = resize_bicubic_aa(pixels[None], size)[0]
+    if size and spec is not None and spec.image_resize is not None and pixels.shape[:2] != tuple(size):
+        pixels = resize_frames(pixels[None], size, spec.image_resize.backend)[0]
     return pixels
 
 

@@ -28,7 +28,9 @@ Resize rules (``None``: frames as decoded)
     lowered by a per-clip ``total_pixels`` budget shared by the N frames).
     ``backend``: ``decoder`` resizes while decoding (FFmpeg's bilinear scaler, evalkit's default);
     ``bicubic-aa`` decodes at the coded size and resizes with antialiased bicubic interpolation
-    on the uint8 frames, as torchvision's tensor resize does (qwen-vl-utils, the HF processors).
+    computed in float and rounded back, as torchvision's (v1) tensor resize does for qwen-vl-utils;
+    ``torchvision`` uses torchvision's v2 resize on the uint8 frames, as transformers' processors
+    do (the two differ by a few levels when shrinking a lot).
 
 When a video has fewer distinct frames than targets (very low frame rates) repeated indices are
 dropped, so the model never sees the same frame twice; ``len(indices)`` is the number sampled.
@@ -49,7 +51,7 @@ from ..errors import ConfigError
 TOLERANCE = Fraction(1, 1_000_000)  # seconds
 Time = TypeVar("Time", float, Fraction)
 PAPER_RULE = "1fps-below-T-else-T-segment-centres"
-BACKENDS = ("decoder", "bicubic-aa")
+BACKENDS = ("decoder", "bicubic-aa", "torchvision")
 
 
 def positive_int(name: str, value: Any) -> None:
@@ -338,16 +340,19 @@ def smart_resize(height: int, width: int, factor: int, min_pixels: float, max_pi
 
 @dataclass(frozen=True)
 class SamplingSpec:
-    """What a model asks of the media stage: a frame rule and an optional resize rule."""
+    """What a model asks of the media stage: a frame rule and an optional resize rule for video
+    frames, and one for still images (multi-image tasks), which families may size differently."""
 
     frames: FrameRule = PaperFrames()
     resize: Optional[Resize] = None
+    image_resize: Optional[Resize] = None
 
     @classmethod
     def paper(cls, max_frames: int = 120, fps_below_max: float = 1.0,
               size: Optional[Tuple[int, int]] = None) -> "SamplingSpec":
-        """Dynamic-VLM's rule, resized at decode to ``size`` (height, width) when given."""
-        return cls(PaperFrames(max_frames, fps_below_max), ExactSize(*size) if size else None)
+        """Dynamic-VLM's rule, frames and images resized at decode to ``size`` (height, width) when given."""
+        resize = ExactSize(*size) if size else None
+        return cls(PaperFrames(max_frames, fps_below_max), resize, resize)
 
     def select(self, pts: Sequence[Time], duration: Time, fps: float) -> List[int]:
         return self.frames.select(pts, duration, fps)
@@ -355,6 +360,10 @@ class SamplingSpec:
     def frame_size(self, height: int, width: int, n_frames: int) -> Optional[Tuple[int, int]]:
         """The (height, width) frames are brought to, or None to keep the coded size."""
         return self.resize.size_for(height, width, n_frames) if self.resize else None
+
+    def image_size(self, height: int, width: int) -> Optional[Tuple[int, int]]:
+        """The (height, width) a still image is brought to, or None to keep its size."""
+        return self.image_resize.size_for(height, width, 1) if self.image_resize else None
 
     @property
     def resize_backend(self) -> str:
@@ -364,14 +373,15 @@ class SamplingSpec:
         """run.json's ``sampling``. Dynamic-VLM's rule with an exact resize (or none) keeps the
         shape earlier versions wrote, so their runs still resume and compare."""
         exact = self.resize is None or (isinstance(self.resize, ExactSize) and self.resize.backend == "decoder")
-        if isinstance(self.frames, PaperFrames) and exact:
+        if isinstance(self.frames, PaperFrames) and exact and self.image_resize == self.resize:
             size = [self.resize.height, self.resize.width] if isinstance(self.resize, ExactSize) else None
             return {"max_frames": self.frames.max_frames, "fps_below_max": self.frames.fps_below_max,
                     "size": size, "rule": PAPER_RULE}
-        return {**self.frames.to_dict(), "resize": self.resize.to_dict() if self.resize else None}
+        return {**self.frames.to_dict(), "resize": self.resize.to_dict() if self.resize else None,
+                **({"image_resize": self.image_resize.to_dict()} if self.image_resize else {})}
 
     def label(self) -> str:
-        """A short description, stored on every record."""
+        """A short description of the frames' rule and size, stored on every record."""
         return self.frames.label() + (f", {self.resize.label()}" if self.resize else "")
 
 

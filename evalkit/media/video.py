@@ -401,7 +401,7 @@ def read_video(path: Union[Path, VideoSource], spec: SamplingSpec, decoder: str 
             raise MediaError(f"cannot decode video {source.path} ({str(exc) or type(exc).__name__})") from None
         name = "pyav"
     if target is not None and size is None and frames.shape[1:3] != target:
-        frames = resize_bicubic_aa(frames, target)
+        frames = resize_frames(frames, target, spec.resize_backend)
     return SampledVideo(
         frames=frames,
         indices=indices,
@@ -497,6 +497,32 @@ def _folder_frames(info: VideoInfo, indices: List[int], size: Size) -> np.ndarra
         except OSError as exc:
             raise MediaError(f"cannot read frame {info.files[i]}: {exc}") from None
     return np.stack(out)
+
+
+def resize_frames(frames: np.ndarray, size: Tuple[int, int], backend: str) -> np.ndarray:
+    """(n, h, w, 3) uint8 frames resized to ``size`` by a backend of the sampling vocabulary."""
+    if backend == "torchvision":
+        return resize_torchvision(frames, size)
+    return resize_bicubic_aa(frames, size)
+
+
+def resize_torchvision(frames: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
+    """torchvision's v2 bicubic resize with antialias on the uint8 frames: what transformers'
+    image and video processors do, so that their own resize of the result is the identity."""
+    import torch
+
+    from .. import torchvision_ops
+
+    torchvision_ops.prepare()
+    try:
+        from torchvision.transforms import InterpolationMode
+        from torchvision.transforms.v2 import functional as tvf
+    except ImportError:
+        raise ConfigError("the torchvision resize backend needs torchvision: pip install 'evalkit-video[hf]' "
+                          "(the build that matches your torch)") from None
+    x = torch.from_numpy(np.require(frames, requirements=["C", "W"])).permute(0, 3, 1, 2)
+    y = tvf.resize(x, list(size), interpolation=InterpolationMode.BICUBIC, antialias=True)
+    return y.permute(0, 2, 3, 1).contiguous().numpy()
 
 
 def resize_bicubic_aa(frames: np.ndarray, size: Tuple[int, int]) -> np.ndarray:

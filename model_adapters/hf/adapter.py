@@ -31,7 +31,7 @@ from evalkit import torchvision_ops
 from evalkit.chat import to_chat
 from evalkit.errors import CheckpointError, ConfigError, SampleError
 from evalkit.loading import cache_kwarg, cache_of, pick_attn, pick_device, pick_dtype, resolve_checkpoint
-from evalkit.media.sampling import FpsFrames, ExactSize, PixelBudget, Resize, SamplingSpec, SideSize, UniformFrames
+from evalkit.media.sampling import ExactSize, FpsFrames, PixelBudget, Resize, SamplingSpec, UniformFrames
 from evalkit.request import Request
 
 from . import build
@@ -41,7 +41,7 @@ from .recipes import Recipe, recipe_for
 torchvision_ops.prepare()  # before transformers imports torchvision (see evalkit.torchvision_ops)
 
 FLATTENED = ("qwen2_vl", "qwen2_5_vl", "qwen3_vl", "qwen3_vl_moe")  # patches flattened: any frame counts in a batch
-SHARES_PREFIX = ("qwen2_5_vl", "llava_onevision", "internvl", "llava_next_video")  # tested: same answers
+SHARES_PREFIX = ("qwen2_5_vl", "qwen3_vl", "llava_onevision", "internvl", "llava_next_video")  # tested: same answers
 PER_TOKEN = ("input_ids", "attention_mask", "mm_token_type_ids", "token_type_ids")  # a processor's per-token rows
 
 
@@ -149,10 +149,7 @@ class HFVideoModel(HF):
             q = recipe.image_pixels
             image_resize = PixelBudget(q["min_tokens"] * f * f, q["max_tokens"] * f * f, factor=f)
         elif recipe.resize == "vision-size":
-            resize = ExactSize(self.vision_size(), self.vision_size(), backend="bicubic-aa")
-        elif recipe.resize == "shortest-side":
-            resize = SideSize(int(self.processor.video_processor.size["shortest_edge"]), "shortest",
-                              backend="bicubic-aa")
+            resize = ExactSize(self.vision_size(), self.vision_size(), backend="torchvision")
         if recipe.resize != "pixel-budget" and any(v is not None for v in (a.min_pixels, a.max_pixels, a.total_pixels)):
             raise ConfigError(f"min_pixels/max_pixels/total_pixels apply to pixel-budget recipes, not {recipe.name}")
         return SamplingSpec(frames, resize, image_resize)

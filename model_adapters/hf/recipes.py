@@ -33,8 +33,8 @@ class Recipe:
     name: str
     families: Tuple[str, ...]  # config model_types it is the default of
     frames: FrameRule
-    resize: str  # how frames are sized: "pixel-budget" (Qwen's smart_resize), "vision-size" (the tower's
-    # input size, square), "shortest-side" (the processor's shortest edge; it centre-crops), "processor"
+    resize: str  # how frames are sized: "pixel-budget" (Qwen's smart_resize, as qwen-vl-utils resizes),
+    # "vision-size" (the tower's square input size, as the processor resizes), "processor" (the processor's own)
     system: Optional[str]  # the system text the authors use (None: the chat template's own, or none)
     source: Tuple[str, ...]  # (repo, path, commit) or (model card URL,)
     notes: str = ""
@@ -78,10 +78,11 @@ RECIPES: Dict[str, Recipe] = {r.name: r for r in (
                  "16/32/48/64 frames on Video-MME, 16 on MVBench); one 448x448 tile per frame, bicubic, "
                  "ImageNet mean/std; system message internvl2_5",
            mean_std=((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))),
-    Recipe("llava-next-video", ("llava_next_video",), UniformFrames(32, "linspace", "floor"), "shortest-side", None,
+    Recipe("llava-next-video", ("llava_next_video",), UniformFrames(32, "linspace", "floor"), "processor", None,
            ("LLaVA-VL/LLaVA-NeXT", "docs/LLaVA-NeXT-Video.md", "df179663ae8b83207df100a1f7af24caec633ff9"),
-           notes="32 uniform frames (the authors' evaluation; the model card's example uses 8), shortest side to "
-                 "the tower's 336 then a centre crop; vicuna_v1 prompt through the chat template"),
+           notes="32 uniform frames (the authors' evaluation; the model card's example uses 8); the processor "
+                 "resizes the shortest side to the tower's 336 and centre-crops, as in the model card; vicuna_v1 "
+                 "prompt through the chat template"),
     Recipe("uniform-32", (), UniformFrames(32, "linspace", "floor"), "processor", None,
            ("evalkit default: no published recipe for this family is known; 32 uniform frames, the processor's own "
             "resize",)),

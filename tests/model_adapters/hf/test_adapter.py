@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from evalkit.errors import CheckpointError, ConfigError
-from evalkit.media.sampling import ExactSize, FpsFrames, PixelBudget, SideSize, UniformFrames
+from evalkit.media.sampling import ExactSize, FpsFrames, PixelBudget, UniformFrames
 from evalkit.loading import cache_kwarg, cache_of
-from evalkit.media.video import SampledVideo, resize_bicubic_aa
+from evalkit.media.video import SampledVideo, resize_frames
 from evalkit.model_adapters.hf.entry import HF
 from evalkit.request import ImagePart, Request, VideoPart
 
@@ -20,15 +20,17 @@ from .conftest import FAMILIES, clip
 
 def sized(adapter, video: SampledVideo) -> SampledVideo:
     """``video`` brought to the size the adapter's recipe asks of the media stage."""
-    size = adapter.sampling().frame_size(*video.frames.shape[1:3], len(video.frames))
-    return replace(video, frames=resize_bicubic_aa(video.frames, size)) if size else video
+    spec = adapter.sampling()
+    size = spec.frame_size(*video.frames.shape[1:3], len(video.frames))
+    return replace(video, frames=resize_frames(video.frames, size, spec.resize_backend)) if size else video
 
 
 def image(adapter, height: int, width: int, seed: int) -> np.ndarray:
     """A random image brought to the size the adapter's recipe asks for still images."""
     pixels = np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
-    size = adapter.sampling().image_size(height, width)
-    return resize_bicubic_aa(pixels[None], size)[0] if size else pixels
+    spec = adapter.sampling()
+    size = spec.image_size(height, width)
+    return resize_frames(pixels[None], size, spec.image_resize.backend)[0] if size else pixels
 
 
 def question(adapter, video: SampledVideo, text: str, rid: str = "q", **kw) -> Request:
@@ -41,9 +43,9 @@ def test_each_family_has_its_published_recipe(adapters):
     assert specs["qwen2_5_vl"].resize == PixelBudget(128 * 784, 768 * 784, factor=28, total_pixels=115200 * 784)
     assert specs["qwen3_vl"].resize.factor == 32 and specs["qwen3_vl"].resize.min_pixels == 128 * 1024
     assert specs["llava_onevision"].frames == UniformFrames(32, "linspace", "floor")
-    assert specs["llava_onevision"].resize == ExactSize(32, 32, backend="bicubic-aa")  # the tiny tower's size
+    assert specs["llava_onevision"].resize == ExactSize(32, 32, backend="torchvision")  # the tiny tower's size
     assert specs["internvl"].frames == UniformFrames(32, "centres")
-    assert specs["llava_next_video"].resize == SideSize(32, "shortest", backend="bicubic-aa")
+    assert specs["llava_next_video"].resize is None  # the processor resizes and crops, as in the model card
     assert adapters["llava_onevision"].system == "You are a helpful assistant."
     assert adapters["qwen2_5_vl"].system is None  # the chat template's own
     assert adapters["internvl"].system.startswith("你是书生·万象")
@@ -106,7 +108,7 @@ def test_families_that_stack_frames_are_batched_by_frame_count(adapters):
     assert adapters["qwen2_5_vl"].batch_key(reqs[1]) is None  # flattened patches: one batch
 
 
-@pytest.mark.parametrize("family", ["qwen2_5_vl", "llava_onevision", "internvl", "llava_next_video"])
+@pytest.mark.parametrize("family", ["qwen2_5_vl", "qwen3_vl", "llava_onevision", "internvl", "llava_next_video"])
 def test_a_videos_questions_share_its_prefix_with_the_same_first_step(adapters, family):
     adapter = adapters[family]
     video = sized(adapter, clip(4, seed=5))
