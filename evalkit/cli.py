@@ -515,8 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--json", help="also write the statistics to this JSON file")
     cmp_.set_defaults(func=cmd_compare)
 
-    tab = add("table", "a paper table (2, 3, 4, 6) with the paper's rows and your runs")
-    tab.add_argument("--paper", required=True, choices=("2", "3", "4", "6"))
+    tab = add("table", "a paper table (2, 3, 4, 6, or baselines: published 7-8B baselines) with its reference rows and your runs")
+    tab.add_argument("--paper", required=True, choices=("2", "3", "4", "6", "baselines"))
     tab.add_argument("runs", nargs="*", help="run dirs or folders of runs to add as rows")
     tab.add_argument("--format", default="markdown", choices=("markdown", "latex"))
     tab.add_argument("--out", help="write to this file instead of stdout")

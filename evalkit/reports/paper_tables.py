@@ -1,14 +1,18 @@
 """``evalkit table --paper N``: the Dynamic-VLM paper's Tables 2, 3, 4 and 6, same rows and
-columns and number formats, with the paper's reference rows (``results/paper_tables.json``) and
-the given runs added below them. The reference rows live beside this module in
-``paper_tables.json`` (transcribed from arXiv:2412.09530: percentages as numbers, 60.9 for
-"60.9%"; Video-MME in Table 3 as [w/o, w subtitles])."""
+columns and number formats, with the paper's reference rows and the given runs added; and
+``--paper baselines``, the published numbers of the 7-8B baselines papers compare with now, each
+cell with its source. The reference rows live beside this module in ``paper_tables.json``
+(transcribed from arXiv:2412.09530 and the baselines' papers and READMEs: percentages as
+numbers, 60.9 for "60.9%"; Video-MME as [w/o, w subtitles]). A run of a model a reference row
+names (its checkpoint is one of ``models``' hub ids, by id, hub-cache folder or folder name) is
+placed right under that row, so a measured baseline sits beside its published number."""
 from __future__ import annotations
 
 import json
 import re
 from importlib import resources
-from typing import Any, Dict, List, Optional, Sequence
+from pathlib import PurePath
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import pandas as pd
 
@@ -18,7 +22,7 @@ from ..store import RunDir
 from .board import find_results
 from .numbers import pct
 
-TABLES = ("2", "3", "4", "6")
+TABLES = ("2", "3", "4", "6", "baselines")
 
 
 def reference() -> Dict[str, Any]:
@@ -54,6 +58,38 @@ def run_label(run: Dict[str, Any]) -> str:
             + (f" (partial: {', '.join(partial)})" if partial else ""))
 
 
+def checkpoint_is(checkpoint: str, hub_id: str) -> bool:
+    """Whether a recorded checkpoint (hub id, hub-cache snapshot path or a local folder) is that
+    hub model."""
+    org, repo = hub_id.split("/")
+    return (checkpoint == hub_id or f"models--{org}--{repo}" in checkpoint
+            or PurePath(checkpoint).name.lower() == repo.lower())
+
+
+def model_of(run: Dict[str, Any], models: Dict[str, List[str]]) -> Optional[str]:
+    """The reference model a run evaluated (a key of ``models``), None for any other."""
+    checkpoint = run["model"].get("checkpoint") or run["model"].get("served_model")
+    if not checkpoint:
+        return None
+    return next((name for name, ids in models.items() if any(checkpoint_is(str(checkpoint), i) for i in ids)), None)
+
+
+def with_measured(ref_rows: List[Dict[str, Any]], runs: List[Dict[str, Any]], models: Dict[str, List[str]],
+                  ref_row: Callable[[Dict[str, Any]], List[Any]],
+                  run_row: Callable[[Dict[str, Any], str], List[Any]]) -> List[List[Any]]:
+    """The reference rows, each followed by the runs of its model (labelled 'measured: run'),
+    then the runs of models no row names."""
+    placed = {id(run): model_of(run, models) for run in runs}
+    rows = []
+    for r in ref_rows:
+        rows.append(ref_row(r))
+        rows += [run_row(run, f"measured: {run_label(run)}") for run in runs
+                 if r.get("model") and placed[id(run)] == r["model"]]
+    named = {r["model"] for r in ref_rows if r.get("model")}
+    rows += [run_row(run, run_label(run)) for run in runs if placed[id(run)] not in named]
+    return rows
+
+
 def size_label(run: Dict[str, Any]) -> str:
     n = run["model"].get("parameters")
     if not n:
@@ -61,7 +97,7 @@ def size_label(run: Dict[str, Any]) -> str:
     return f"{n / 1e9:.0f}B" if n >= 1e9 else f"{n / 1e6:.1f}M"
 
 
-def table2(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
+def table2(ref: Dict[str, Any], runs: List[Dict[str, Any]], models: Dict[str, List[str]]) -> pd.DataFrame:
     tasks = ref["tasks"]
     names = {"msvd_qa": "MSVD-QA", "msrvtt_qa": "MSRVTT-QA", "tgif_qa": "TGIF-QA", "activitynet_qa": "ActivityNet-QA"}
     cols = ["Model", "LLM Size", "API ver."] + [f"{names[t]} {m}" for t in tasks for m in ("Acc.", "Score")]
@@ -81,30 +117,67 @@ def table2(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def table3(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
+def first_metric(run: Dict[str, Any], tasks: Sequence[str]) -> Optional[float]:
+    """The headline of the first of ``tasks`` the run has (EgoSchema full set before its subset)."""
+    return next((metric(run, t) for t in tasks if t in run["tasks"]), None)
+
+
+def table3(ref: Dict[str, Any], runs: List[Dict[str, Any]], models: Dict[str, List[str]]) -> pd.DataFrame:
     cols = ["Methods", "LLM Size", "VideoMME", "MLVU", "TempCompass", "EgoSchema", "PerceptionTest"]
-    rows = []
-    for r in ref["rows"]:
+
+    def ref_row(r: Dict[str, Any]) -> List[Any]:
         v = r["values"]
         vm = "-" if v["videomme"] is None else f"{v['videomme'][0]:.1f}%/{v['videomme'][1]:.1f}%"
-        rows.append([r["method"], r["llm_size"], vm, *(pct_sign(v[t]) for t in ("mlvu", "tempcompass", "egoschema", "perceptiontest"))])
-    for run in runs:
+        return [r["method"], r["llm_size"], vm, *(pct_sign(v[t]) for t in ("mlvu", "tempcompass", "egoschema", "perceptiontest"))]
+
+    def run_row(run: Dict[str, Any], label: str) -> List[Any]:
         wo, w = metric(run, "videomme"), metric(run, "videomme_w_subtitle")
-        ego = metric(run, "egoschema") if "egoschema" in run["tasks"] else metric(run, "egoschema_subset")
-        rows.append([run_label(run), size_label(run), f"{pct_sign(wo)}/{pct_sign(w)}", pct_sign(metric(run, "mlvu")),
-                     pct_sign(metric(run, "tempcompass")), pct_sign(ego), pct_sign(metric(run, "perceptiontest"))])
-    return pd.DataFrame(rows, columns=cols)
+        return [label, size_label(run), f"{pct_sign(wo)}/{pct_sign(w)}", pct_sign(metric(run, "mlvu")),
+                pct_sign(metric(run, "tempcompass")), pct_sign(first_metric(run, ("egoschema", "egoschema_subset"))),
+                pct_sign(metric(run, "perceptiontest"))]
+    return pd.DataFrame(with_measured(ref["rows"], runs, models, ref_row, run_row), columns=cols)
 
 
-def table4(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
+def table4(ref: Dict[str, Any], runs: List[Dict[str, Any]], models: Dict[str, List[str]]) -> pd.DataFrame:
     cols = ["Model", "LLM Size", "Training Domain", "MuirBench", "MMIU"]
-    rows = [[r["method"], r["llm_size"], r["training_domain"], pct_sign(r["values"]["muirbench"]), pct_sign(r["values"]["mmiu"])]
-            for r in ref["rows"]]
-    rows += [[run_label(run), size_label(run), "-", pct_sign(metric(run, "muirbench")), pct_sign(metric(run, "mmiu"))] for run in runs]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(with_measured(
+        ref["rows"], runs, models,
+        lambda r: [r["method"], r["llm_size"], r["training_domain"], pct_sign(r["values"]["muirbench"]),
+                   pct_sign(r["values"]["mmiu"])],
+        lambda run, label: [label, size_label(run), "-", pct_sign(metric(run, "muirbench")), pct_sign(metric(run, "mmiu"))]),
+        columns=cols)
 
 
-def table6(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
+def published(value: Any) -> str:
+    """A published cell as its source printed it (47.44 stays 47.44), Video-MME as 'w/o/w'."""
+    return "/".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def baselines(ref: Dict[str, Any], runs: List[Dict[str, Any]], models: Dict[str, List[str]]) -> pd.DataFrame:
+    """Published numbers with their sources' keys in brackets (the legend is the table's note),
+    each baseline's measured runs under it, one decimal for what evalkit measured."""
+    columns = [(name, tasks) for name, tasks in ref["columns"]]
+
+    def ref_row(r: Dict[str, Any]) -> List[Any]:
+        cells = []
+        for name, _ in columns:
+            cell = r["values"].get(name)
+            cells.append("-" if cell is None else f"{published(cell[0])} [{cell[1]}]")
+        return [r["method"], r["llm_size"], *cells]
+
+    def run_row(run: Dict[str, Any], label: str) -> List[Any]:
+        cells = []
+        for _, tasks in columns:
+            if tasks[0] == "videomme":  # both Video-MME settings in one cell, as the sources print them
+                cells.append(f"{pct(metric(run, 'videomme'))}/{pct(metric(run, 'videomme_w_subtitle'))}")
+            else:
+                cells.append(pct(first_metric(run, tasks)))
+        return [label, size_label(run), *cells]
+    return pd.DataFrame(with_measured(ref["rows"], runs, models, ref_row, run_row),
+                        columns=["Model", "LLM Size", *(name for name, _ in columns)])
+
+
+def table6(ref: Dict[str, Any], runs: List[Dict[str, Any]], models: Dict[str, List[str]]) -> pd.DataFrame:
     cols = ["# Tokens/F", "# Max Tokens", "# Max Frames", "VideoMME", "source"]
     rows = [[r["tokens_per_frame"], f"{r['max_visual_tokens']:,}", r["max_frames"], pct_sign(r["videomme"]), "paper"]
             for r in ref["rows"]]
@@ -116,7 +189,7 @@ def table6(ref: Dict[str, Any], runs: List[Dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-BUILDERS = {"2": table2, "3": table3, "4": table4, "6": table6}
+BUILDERS = {"2": table2, "3": table3, "4": table4, "6": table6, "baselines": baselines}
 
 
 def paper_table(number: str, run_paths: Sequence[str], fmt: str = "markdown") -> str:
@@ -124,11 +197,13 @@ def paper_table(number: str, run_paths: Sequence[str], fmt: str = "markdown") ->
         raise ConfigError(f"--paper {number}: tables {', '.join(TABLES)} are available")
     ref = reference()
     tab = ref["tables"][number]
-    df = BUILDERS[number](tab, load_runs(run_paths))
-    note = f"{tab['title']} Reference rows: {ref['source']}."
+    df = BUILDERS[number](tab, load_runs(run_paths), ref["models"])
+    notes = ([f"[{key}] {text}" for key, text in tab["sources"].items()] if "sources" in tab
+             else [f"Reference rows: {ref['source']}."])
     if fmt == "markdown":
-        return f"**{tab['title']}**\n\n" + df.to_markdown(index=False, disable_numparse=True) + f"\n\n{note}\n"
+        return (f"**{tab['title']}**\n\n" + df.to_markdown(index=False, disable_numparse=True) + "\n\n"
+                + "".join(f"{n}\n" for n in notes))
     if fmt == "latex":  # LaTeX numbers the table itself: the caption drops the "Table N." prefix
         caption = re.sub(r"^Table \d+\.\s*", "", tab["title"])
-        return to_latex(df, caption=caption, notes=[f"Reference rows: {ref['source']}."], label=f"tab:paper{number}")
+        return to_latex(df, caption=caption, notes=notes, label=f"tab:paper{number}")
     raise ConfigError(f"unknown format {fmt!r}: markdown or latex")
