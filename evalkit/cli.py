@@ -40,10 +40,20 @@ EXAMPLES: Dict[str, Tuple[str, ...]] = {
               "    --base-url http://localhost:8000/v1",),
     "judge-bench": ("evalkit judge-bench --latency 0.25 --n 48 --concurrency 8",),
     "leaderboard": ("evalkit leaderboard results/runs",
-                    "evalkit leaderboard results/runs --format html --out board.html"),
+                    "evalkit leaderboard results/runs --format html --out board.html",
+                    "evalkit leaderboard results/runs --format html --out board.html \\\n"
+                    "    --viewer samples.html --x step"),
     "compare": ("evalkit compare results/runs/<run A> results/runs/<run B>",
                 "evalkit compare results/runs/<run A> results/runs/<run B> \\\n"
-                "    --protocol strict --json cmp.json"),
+                "    --protocol strict --json cmp.json",
+                "evalkit compare results/runs/<run A> results/runs/<run B> \\\n"
+                "    --html cmp.html --viewer cmp-samples.html"),
+    "view": ("evalkit view results/runs/<run>",
+             "evalkit view results/runs/<run A> results/runs/<run B> --out ab.html",
+             "evalkit view results/runs/<run> --task videomme --data /data/Video-MME"),
+    "plot": ("evalkit plot results/runs/<run A> results/runs/<run B> --out plots/",
+             "evalkit plot results/runs --kind series --x step --out plots/",
+             "evalkit plot results/runs --kind table6 --out plots/"),
     "table": ("evalkit table --paper 3 results/runs", "evalkit table --paper 6 results/runs --format latex"),
     "sweep": ("evalkit sweep --task videomme --data sample --model dynamic-vlm \\\n"
               "    --model-args preset=tiny --grid tokens_per_frame=36,64,100 \\\n"
@@ -335,22 +345,107 @@ def cmd_leaderboard(args: argparse.Namespace, console: Console) -> int:
     from .reports.leaderboard import render, terminal_view
 
     board = build(args.runs)
+    if args.format != "html" and (args.viewer or args.x or args.group):
+        raise ConfigError("--viewer, --x and --group are for --format html")
     if args.format == "terminal":
         console.print(terminal_view(board, console))
+    elif args.format == "html":
+        from .reports.html import to_html
+
+        href = None
+        if args.viewer:
+            if not args.out:
+                raise ConfigError("--viewer needs --out: the page links to the viewer beside it")
+            href = write_viewer([run["run_dir"] for run in board.runs], Path(args.viewer), Path(args.out), console)
+        emit(to_html(board, viewer=href, x=args.x, group=args.group), args.out, console)
     else:
         emit(render(board, args.format), args.out, console)
     return 0
 
 
-def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    from .reports.compare import compare_runs, comparison_view
+def write_viewer(runs: List[str], page: Path, linked_from: Path, console: Console) -> str:
+    """Write the sample viewer of ``runs`` at ``page``; the href to it from ``linked_from``."""
+    from .reports.viewer import href_to, page_size_note, write_view
 
+    view = write_view(runs, page)
+    console.print(page_size_note(view), soft_wrap=True)
+    for note in view.notes:
+        console.print(Text.assemble(("note: ", "yellow"), note), soft_wrap=True)
+    return href_to(view.path, linked_from)
+
+
+def cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    from .reports.compare import compare_runs, comparison_view, to_html
+
+    if args.viewer and not args.html:
+        raise ConfigError("--viewer needs --html: the comparison page links to the viewer")
     rows = compare_runs(args.run_a, args.run_b, args.task, args.seed,
                         args.protocol)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
     for r in rows:
         console.print(comparison_view(r, console))
+    if args.html:
+        out = Path(args.html)
+        href = write_viewer([args.run_a, args.run_b], Path(args.viewer), out, console) if args.viewer else None
+        out.write_text(to_html(rows, args.run_a, args.run_b, href, args.protocol, seed=args.seed), encoding="utf-8")
+        console.print(f"wrote {out}", soft_wrap=True)
+    return 0
+
+
+def cmd_view(args: argparse.Namespace, console: Console) -> int:
+    from .reports.viewer import ViewOptions, page_size_note, write_view
+
+    for flag, value in (("--max-thumbs", args.max_thumbs), ("--context-frames", args.context_frames)):
+        if value < 0:
+            raise ConfigError(f"{flag} {value}: give 0 or more")
+    if not 16 <= args.thumb_height <= 512:
+        raise ConfigError(f"--thumb-height {args.thumb_height}: give 16 to 512 pixels")
+    options = ViewOptions(tasks=args.task, data=args.data, media=args.media, thumbs=not args.no_thumbs,
+                          max_thumbs=args.max_thumbs, thumb_height=args.thumb_height,
+                          context_frames=args.context_frames)
+    view = write_view(args.runs, Path(args.out) if args.out else None, options)
+    console.print(page_size_note(view), soft_wrap=True)
+    for note in view.notes:
+        console.print(Text.assemble(("note: ", "yellow"), note), soft_wrap=True)
+    console.print(f"open it: {view.path.resolve().as_uri()}", soft_wrap=True)
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace, console: Console) -> int:
+    from .reports import plots
+
+    kinds = [k.strip() for k in args.kind.split(",") if k.strip()]
+    plots.check_kinds(kinds)
+    if "series" in kinds and not args.x:
+        raise ConfigError("--kind series needs --x ATTR (e.g. --x step, --x model.args.max_frames)")
+    runs = plots.load_run_files(args.runs)
+    out = Path(args.out)
+    made: List[plots.Plot] = []
+    left: List[str] = []
+    if "category" in kinds or "duration" in kinds:
+        tasks = list(dict.fromkeys(t for r in runs for t in r.results["tasks"]))
+        for task in args.task or tasks:
+            have = [r for r in runs if task in r.results["tasks"]]
+            if not have:
+                raise ConfigError(f"task {task} is in none of the runs (they have {', '.join(tasks)})")
+            made += plots.breakdown_plots(task, [(r.name, plots.scored_records(r.path, task)) for r in have],
+                                          kinds, args.protocol, args.by, args.seed)
+    if "series" in kinds:
+        plot, out_of = plots.series_plot(runs, args.x, args.group, args.task, protocol=args.protocol)
+        made += [plot] if plot else []
+        left += out_of
+    if "table6" in kinds:
+        plot, out_of = plots.table6_plot(runs, (args.task or ["videomme"])[0], args.protocol)
+        made.append(plot)
+        left += out_of
+    for p in made:
+        for path in plots.save(p.fig, out, p.stem):
+            console.print(f"wrote {path}", soft_wrap=True)
+    if left:
+        console.print(Text.assemble(("left out: ", "yellow"), "; ".join(left)), soft_wrap=True)
+    if not made:
+        raise ConfigError("nothing to plot: the runs have no scored values for these plots")
     return 0
 
 
@@ -504,6 +599,12 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("runs", nargs="+", help="run dirs, or a folder of runs (e.g. results/runs)")
     lb.add_argument("--format", default="terminal", choices=("terminal", "markdown", "csv", "latex", "html"))
     lb.add_argument("--out", help="write to this file instead of stdout")
+    lb.add_argument("--viewer", metavar="PAGE", help="html: also write the sample viewer of these runs "
+                                                     "to PAGE and link every score and breakdown cell to it")
+    lb.add_argument("--x", metavar="ATTR", help="html: also plot the headline scores against this numeric run "
+                                                "attribute (step, a sweep key, or a dotted path into "
+                                                "results.json/run.json such as model.args.max_frames)")
+    lb.add_argument("--group", metavar="ATTR", help="html, with --x: one line per value of this attribute")
     lb.set_defaults(func=cmd_leaderboard)
 
     cmp_ = add("compare", "paired comparison of two runs (bootstrap CI, exact McNemar)")
@@ -513,7 +614,44 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     cmp_.add_argument("--protocol", help="compare under this protocol (default: each task's headline, official)")
     cmp_.add_argument("--json", help="also write the statistics to this JSON file")
+    cmp_.add_argument("--html", metavar="PAGE", help="also write the comparison as a standalone HTML page "
+                                                     "with plots")
+    cmp_.add_argument("--viewer", metavar="PAGE", help="with --html: also write the sample viewer of the two "
+                                                       "runs to PAGE and link each group and flip count to it")
     cmp_.set_defaults(func=cmd_compare)
+
+    view = add("view", "every sample of runs on one offline HTML page: responses, readings, "
+                       "frames, filters")
+    view.add_argument("runs", nargs="+", help="run dirs, or a folder of runs")
+    view.add_argument("--out", help="the page to write (default: <run>/view.html; for several runs "
+                                    "view_<A>_vs_<B>.html beside the first); thumbnails go in <page>_files/")
+    view.add_argument("--task", type=task_list, help="task(s) to show, comma-separated (default: all)")
+    view.add_argument("--data", help="where the tasks' data is when not where run.json says "
+                                     "(DIR, FILE or task=PATH,...): prompts, subtitles and frames need it")
+    view.add_argument("--media", help="the videos or images when kept apart from the data")
+    view.add_argument("--no-thumbs", action="store_true", help="no frame strips (nothing decoded)")
+    view.add_argument("--max-thumbs", type=int, default=32, metavar="N",
+                      help="frames shown per strip, spread over those the model saw (0: all; default 32)")
+    view.add_argument("--thumb-height", type=int, default=54, metavar="PX", help="thumbnail height (default 54)")
+    view.add_argument("--context-frames", type=int, default=8, metavar="N",
+                      help="frames shown, marked as context, where no run read pixels (0: none; default 8)")
+    view.set_defaults(func=cmd_view)
+
+    plot = add("plot", "plots of runs as SVG and PNG files (accuracy by category/duration, series, "
+                       "Table 6)")
+    plot.add_argument("runs", nargs="+", help="run dirs, or a folder of runs")
+    plot.add_argument("--out", required=True, help="folder to write the .svg and .png files into")
+    plot.add_argument("--kind", default="category,duration",
+                      help="comma-separated: category, duration, series (needs --x), table6 "
+                           "(default: category,duration)")
+    plot.add_argument("--task", type=task_list, help="task(s) to plot (default: all; table6: videomme)")
+    plot.add_argument("--by", metavar="FIELD", help="category/duration: only this field (any record field)")
+    plot.add_argument("--protocol", help="score under this protocol (default: each task's headline)")
+    plot.add_argument("--x", metavar="ATTR", help="series: the numeric run attribute on the x axis (step, a "
+                                                  "sweep key, or a dotted path such as model.args.max_frames)")
+    plot.add_argument("--group", metavar="ATTR", help="series: one line per value of this attribute")
+    plot.add_argument("--seed", type=int, default=0, help="bootstrap seed of the group CIs")
+    plot.set_defaults(func=cmd_plot)
 
     tab = add("table", "a paper table (2, 3, 4, 6, or baselines: published 7-8B baselines) with its reference rows and your runs")
     tab.add_argument("--paper", required=True, choices=("2", "3", "4", "6", "baselines"))

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 
-from ..errors import ConfigError
+from ..errors import ConfigError, EvalkitError
 from ..media.sampling import label_of
 from ..judge.step import load_judgements
 from ..registry import TASKS
@@ -163,3 +163,90 @@ def comparison_view(r: Dict[str, Any], console: Console, breakdowns: bool = True
 
 def _num(x: Optional[float], digits: int, signed: bool = False) -> str:
     return "-" if x is None else (f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}")
+
+
+# --- the HTML page ------------------------------------------------------------------------------------
+
+def to_html(rows: List[Dict[str, Any]], path_a: str, path_b: str, viewer: Optional[str] = None,
+            protocol: Optional[str] = None, plots: bool = True, seed: int = 0) -> str:
+    """A standalone page of a comparison: per task the overall row and every breakdown group (n,
+    A, B, delta, 95% CI, p, flips up/down) and the accuracy of both runs per duration bucket and
+    category (inline SVG). With ``viewer`` (the href of an ``evalkit view`` page of the two runs)
+    each group and each flip count links to those samples there. Everything from run files is
+    escaped."""
+    import html
+
+    from .plots import breakdown_plots, inline_svg, scored_records
+    from .viewer import hash_link
+
+    names = [RunDir(Path(p)).load_run()["run_name"] for p in (path_a, path_b)]
+    esc = html.escape
+
+    def link(text: str, task: str, facets: Optional[Dict[str, str]] = None, flip: Optional[str] = None) -> str:
+        if not viewer:
+            return esc(text)
+        href = hash_link(viewer, facets=facets, task=task, protocol=protocol, flip=flip,
+                         a=names[0] if flip else None, b=names[1] if flip else None)
+        return f'<a href="{esc(href)}">{esc(text)}</a>'
+
+    def cells(c: Dict[str, Any], task: str, digits: int, facets: Optional[Dict[str, str]] = None) -> str:
+        up, down = ((c["n_wrong_to_right"], c["n_right_to_wrong"]) if "n_wrong_to_right" in c
+                    else (c["n_better"], c["n_worse"]))
+        ci = c["ci95"]
+        values = [link(str(c["n_paired"]), task, facets), esc(_num(c["a"], digits)), esc(_num(c["b"], digits)),
+                  esc(_num(c["delta"], digits, signed=True)),
+                  esc(f"{ci[0]:+.{digits}f}..{ci[1]:+.{digits}f}" if ci else "-"), esc(f"{c['p_value']:.3g}"),
+                  link(str(up), task, facets, "up") + " / " + link(str(down), task, facets, "down")]
+        return "".join(f"<td>{v}</td>" for v in values)
+
+    sections = []
+    for r in rows:
+        task = r["task"]
+        digits = 2 if r["metric"].startswith("judge") else 1
+        body = [f"<tr><td>overall</td>{cells(r, task, digits)}</tr>"]
+        for key, groups in r["breakdown"].items():
+            for g, c in groups.items():
+                body.append(f"<tr><td>{esc(key)}={esc(str(g))}</td>{cells(c, task, digits, {key: g})}</tr>")
+        flips = "flips up/down" if "n_wrong_to_right" in r else "better/worse"
+        part = (f"<h2>{esc(task)}</h2><p>B - A on {r['n_paired']} paired samples ({esc(r['metric'])}, "
+                f"{esc(r['test'])}).</p><table><tr><th>group</th><th>n</th><th>A</th><th>B</th><th>delta</th>"
+                f"<th>95% CI</th><th>p</th><th>{flips}</th></tr>{''.join(body)}</table>")
+        notes = []
+        if r["sampling_a"] != r["sampling_b"]:
+            notes.append(f"frame sampling differs: A {label_of(r['sampling_a'])}, B {label_of(r['sampling_b'])}")
+        if r["n_only_a"] or r["n_only_b"]:
+            notes.append(f"{r['n_only_a']} samples only in A, {r['n_only_b']} only in B (not compared)")
+        for side in ("a", "b"):
+            if r.get(f"complete_{side}") is False:
+                notes.append(f"run {side.upper()} is partial: only shared samples are compared")
+        if notes:
+            part += "<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
+        if plots:
+            try:
+                recs = [(n, scored_records(Path(p), task)) for n, p in zip(names, (path_a, path_b))]
+                figs = breakdown_plots(task, recs, protocol=protocol, seed=seed)
+            except (EvalkitError, OSError) as exc:
+                figs = []
+                part += f"<p>no plots: {esc(str(exc))}</p>"
+            if figs:
+                part += ("<div class='plots'>" + "".join(
+                    f"<figure aria-label=\"{esc(p.title)}\">{inline_svg(p.fig, p.stem)}</figure>" for p in figs)
+                    + "</div>")
+        sections.append(part)
+    link_note = (f"<p>Counts link to the samples in the <a href=\"{esc(viewer)}\">sample viewer</a> "
+                 "(flips: A's answer right and B's wrong is down, the reverse up).</p>" if viewer else "")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>evalkit compare: {esc(names[0])} vs {esc(names[1])}</title>
+<style>
+body{{font-family:system-ui,sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;margin:1em 0}}
+th,td{{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:right;font-size:.9em}} th{{background:#f4f4f4}}
+td:first-child,th:first-child{{text-align:left}} h1{{font-size:1.4em}} h2{{font-size:1.15em}}
+.plots{{display:flex;flex-wrap:wrap;gap:1em}} .plots svg{{max-width:100%;height:auto}} figure{{margin:0}}
+figcaption{{font-size:.9em;color:#555}} a{{color:#1f5f9f}}
+</style></head><body>
+<h1>evalkit compare</h1>
+<p>A: {esc(names[0])} ({esc(str(path_a))})<br>B: {esc(names[1])} ({esc(str(path_b))})</p>
+{link_note}
+{''.join(sections)}
+</body></html>
+"""
