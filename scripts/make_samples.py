@@ -1,24 +1,21 @@
 """Regenerate the bundled sample datasets in tasks/sample-data/ (synthetic, in the upstream layouts).
 
-Run from the repository root: ``python scripts/make_samples.py``. The videos are tiny flat-grey
-clips (see evalkit.media.synthetic); the questions are synthetic too. They exist so every code
-path (decoding, sampling, subtitles, scoring, export) runs offline; their scores mean nothing.
+Run from the repository root: ``python scripts/make_samples.py [NAME ...]`` (all when no name is
+given). The videos are tiny flat-grey clips (see evalkit.media.synthetic); the questions are
+synthetic too. They exist so every code path (decoding, sampling, subtitles, scoring, export)
+runs offline; their scores mean nothing. The builders of the benchmarks added later live in
+``sample_data/``, one module each.
 """
 from __future__ import annotations
 
-import io
-import json
+import argparse
 import shutil
-from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from PIL import Image
 
 from evalkit.media.synthetic import write_srt, write_video
-
-ROOT = Path(__file__).resolve().parent.parent / "tasks" / "sample-data"
+from sample_data import ROOT, clip, dump, fresh, longvideobench, lvbench, mvbench, nextqa, png, videommmu
 
 # (video_id, videoID, seconds, fps, duration label, domain, sub_category, subtitles?)
 VIDEOMME_VIDEOS = [
@@ -58,26 +55,12 @@ def make_videomme() -> None:
     pq.write_table(pa.Table.from_pylist(rows), root / "videomme" / "test-00000-of-00001.parquet")
 
 
-def fresh(name: str) -> Path:
-    root = ROOT / name
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
-    return root
 
 
-def dump(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def clip(path: Path, seconds: int = 8, fps: int = 2) -> None:
-    write_video(path, n_frames=seconds * fps, fps=fps, gop=4 * fps)
 
 
-def png(level: int, size=(24, 32)) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(np.full((*size, 3), level, dtype=np.uint8)).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def make_mlvu() -> None:
@@ -211,13 +194,21 @@ def make_open_qa() -> None:
         dump(root / "test_a.json", ans)
 
 
+BUILDERS = {
+    "open_qa": make_open_qa, "videomme": make_videomme, "mlvu": make_mlvu, "egoschema": make_egoschema,
+    "perceptiontest": make_perceptiontest, "muirbench": make_muirbench, "mmiu": make_mmiu,
+    "tempcompass": make_tempcompass, "lvbench": lvbench.make, "longvideobench": longvideobench.make,
+    "nextqa": nextqa.make, "mvbench": mvbench.make, "videommmu": videommmu.make,
+}
+
+
 if __name__ == "__main__":
-    make_open_qa()
-    make_videomme()
-    make_mlvu()
-    make_egoschema()
-    make_perceptiontest()
-    make_muirbench()
-    make_mmiu()
-    make_tempcompass()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"samples to rewrite (default: all): {', '.join(BUILDERS)}")
+    names = parser.parse_args().names or list(BUILDERS)
+    unknown = [n for n in names if n not in BUILDERS]
+    if unknown:
+        parser.error(f"no sample named {', '.join(unknown)}: choose from {', '.join(BUILDERS)}")
+    for name in names:
+        BUILDERS[name]()
     print(f"wrote {ROOT}")

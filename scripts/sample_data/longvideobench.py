@@ -8,14 +8,10 @@ seconds, one end an integer and one null, both read as the video's end), 40 s (g
 as "HH:MM:SS.fff" strings on a clock starting 100 s before the clip, one entry before the clip),
 200 s (group 600). The subtitles include one shorter than 1 s, ones with no frame strictly inside
 their span, one exactly 1 s long, and a repeated entry. Questions have 4 or 5 options.
-
-Run from the repository root: ``python scripts/make_samples_longvideobench.py``.
 """
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import Any, Dict, List
 
 import pyarrow as pa
@@ -23,7 +19,8 @@ import pyarrow.parquet as pq
 
 from evalkit.media.synthetic import write_video
 
-ROOT = Path(__file__).resolve().parent.parent / "tasks" / "sample-data" / "longvideobench"
+from . import fresh
+
 
 # video id -> (seconds, fps, duration group, starting_timestamp_for_subtitles, topic, subtitle entries)
 VIDEOS: Dict[str, tuple] = {
@@ -96,9 +93,8 @@ def parquet_row(rec: Dict[str, Any]) -> Dict[str, Any]:
             "starting_timestamp_for_subtitles": float(rec["starting_timestamp_for_subtitles"])}
 
 
-def make_longvideobench(root: Path) -> None:
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
+def make() -> None:
+    root = fresh("longvideobench")
     for vid, (seconds, fps, _group, _offset, _topic, subs) in VIDEOS.items():
         write_video(root / "videos" / f"{vid}.mp4", n_frames=seconds * fps, fps=fps, gop=8 * fps)
         path = root / "subtitles" / f"{vid}_en.json"
@@ -108,7 +104,3 @@ def make_longvideobench(root: Path) -> None:
     (root / "lvb_val.json").write_text(json.dumps(recs, indent=1) + "\n", encoding="utf-8")
     pq.write_table(pa.Table.from_pylist([parquet_row(r) for r in recs]), root / "validation-00000-of-00001.parquet")
 
-
-if __name__ == "__main__":
-    make_longvideobench(ROOT)
-    print(f"wrote {ROOT}")

@@ -9,19 +9,16 @@ replay file (``{"id", "response"}``) whose replies hit the official reader's qui
 "Answer:", the last of two parenthesised letters, a capital D inside "Definitely", an opening letter
 beating a closing one, a ``<think>`` block, and replies it reads as nothing (lower case, "E"), which
 leave the official denominator, so that no temporal-grounding question is answered.
-
-Run from the repository root: ``python scripts/make_samples_lvbench.py``.
 """
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import Any, Dict, List
 
 from evalkit.media.synthetic import write_video
 
-ROOT = Path(__file__).resolve().parent.parent / "tasks" / "sample-data" / "lvbench"
+from . import fresh
+
 
 # key -> (genre, seconds, fps, questions: (uid, question, options, answer, types, time reference))
 VIDEOS: Dict[str, tuple] = {
@@ -69,8 +66,8 @@ REPLIES: Dict[str, str] = {
 }
 
 
-def make_lvbench(root: Path) -> None:
-    shutil.rmtree(root, ignore_errors=True)
+def make() -> None:
+    root = fresh("lvbench")
     lines: List[Dict[str, Any]] = []
     for key, (genre, seconds, fps, questions) in VIDEOS.items():
         write_video(root / "videos" / f"{key}.mp4", n_frames=seconds * fps, fps=fps, gop=4 * fps)
@@ -85,7 +82,3 @@ def make_lvbench(root: Path) -> None:
     (root / "replies.jsonl").write_text("".join(json.dumps({"id": k, "response": v}) + "\n"
                                                 for k, v in REPLIES.items()), encoding="utf-8")
 
-
-if __name__ == "__main__":
-    make_lvbench(ROOT)
-    print(f"wrote {ROOT}")

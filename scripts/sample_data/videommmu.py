@@ -2,9 +2,7 @@
 snapshot layout lmms-eval reads, with its videos unzipped as lmms-eval does:
 ``{Perception,Comprehension,Adaptation}/test-00000-of-00001.parquet`` (``id, question, options,
 answer, question_type, link_selected, qa_type``; Adaptation also ``image``, which the prompt never
-shows), ``<Discipline>/<id>.mp4`` and ``question_only/<id>_image.mp4`` (tiny flat-grey clips).
-
-Run from the repository root: ``python scripts/make_samples_videommmu.py``. Seven ids, three
+shows), ``<Discipline>/<id>.mp4`` and ``question_only/<id>_image.mp4`` (tiny flat-grey clips). Seven ids, three
 questions each, cover what the authors' scorer treats specially: options already prefixed with
 their letters (``validation_Economics_2``, Perception), an open numeric item
 (``test_Energy_and_Power_7``, gold 7243000), open items with a letter gold
@@ -14,19 +12,15 @@ their letters (``validation_Economics_2``, Perception), an open numeric item
 """
 from __future__ import annotations
 
-import io
-import shutil
-from pathlib import Path
 from typing import Any, Dict, List
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from PIL import Image
 
 from evalkit.media.synthetic import write_video
 
-ROOT = Path(__file__).resolve().parent.parent / "tasks" / "sample-data"
+from . import fresh, png
+
 PARQUET = "test-00000-of-00001.parquet"
 TEN = ["1, 1", "1, 2", "2, 1", "2, 2", "2, 3", "3, 2", "3, 3", "3, 4", "4, 3", "4, 4"]
 SHADES = ["light grey", "dark grey", "white", "black", "red", "green", "blue", "yellow", "orange", "purple"]
@@ -106,18 +100,12 @@ ADAPTATION = [
 ]
 
 
-def png(level: int) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(np.full((24, 32, 3), level, dtype=np.uint8)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def url(uid: str) -> str:
     return f"https://www.youtube.com/watch?v=sample{sum(map(ord, uid)):05d}"
 
 
-def make_videommmu(root: Path) -> None:
-    shutil.rmtree(root, ignore_errors=True)
+def make() -> None:
+    root = fresh("videommmu")
     for uid, (folder, seconds, fps) in VIDEOS.items():
         write_video(root / folder / f"{uid}.mp4", n_frames=seconds * fps, fps=fps, gop=4 * fps)
         write_video(root / "question_only" / f"{uid}_image.mp4", n_frames=4, fps=2, gop=4)
@@ -125,19 +113,15 @@ def make_videommmu(root: Path) -> None:
     for track, rows in (("Perception", PERCEPTION), ("Comprehension", COMPREHENSION)):
         table = [{"id": uid, "question": q, "options": opts, "answer": ans, "question_type": "multiple-choice",
                   "link_selected": url(uid), "qa_type": qa} for uid, q, opts, ans, qa in rows]
-        (root / track).mkdir(parents=True)
+        (root / track).mkdir()
         pq.write_table(pa.Table.from_pylist(table), root / track / PARQUET)
     table = [{"id": uid, "question": q, "options": opts, "answer": ans, "question_type": qt,
               "link_selected": url(uid), "qa_type": qa, "image": {"bytes": png(16 * n + 8), "path": f"{uid}.png"}}
              for n, (uid, q, opts, ans, qt, qa) in enumerate(ADAPTATION)]
-    (root / "Adaptation").mkdir(parents=True)
+    (root / "Adaptation").mkdir()
     schema = pa.schema([("id", pa.string()), ("question", pa.string()), ("options", pa.list_(pa.string())),
                         ("answer", pa.string()), ("question_type", pa.string()), ("link_selected", pa.string()),
                         ("qa_type", pa.string()),
                         ("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())]))])
     pq.write_table(pa.Table.from_pylist(table, schema=schema), root / "Adaptation" / PARQUET)
 
-
-if __name__ == "__main__":
-    make_videommmu(ROOT / "videommmu")
-    print(f"wrote {ROOT / 'videommmu'}")

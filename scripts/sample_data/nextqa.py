@@ -1,8 +1,6 @@
 """Regenerate the bundled NExT-QA sample (tasks/sample-data/nextqa/), synthetic, in the authors'
 release layout: ``val.csv`` (the release's columns), ``map_vid_vidorID.json`` and
-``NExTVideo/<folder>/<video>.mp4`` (tiny flat-grey clips).
-
-Run from the repository root: ``python scripts/make_samples_nextqa.py``. Ten questions on three
+``NExTVideo/<folder>/<video>.mp4`` (tiny flat-grey clips). Ten questions on three
 videos cover every eval_mc type, TP included (counted as TN), non-contiguous qids, an option
 written with trailing spaces (lmms-eval strips it) and an option text repeated at two indices
 (neither the gold, as in val.csv).
@@ -11,12 +9,11 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-from pathlib import Path
 
 from evalkit.media.synthetic import write_video
 
-ROOT = Path(__file__).resolve().parent.parent / "tasks" / "sample-data"
+from . import fresh
+
 COLUMNS = ["video", "frame_count", "width", "height", "question", "answer", "qid", "type",
            "a0", "a1", "a2", "a3", "a4"]
 # (video, folder under NExTVideo, seconds, fps)
@@ -49,10 +46,8 @@ QUESTIONS = [
 ]
 
 
-def make_nextqa(root: Path) -> None:
-    """Write the sample into ``root`` (replacing what is there)."""
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
+def make() -> None:
+    root = fresh("nextqa")
     frames = {}
     for video, folder, seconds, fps in VIDEOS:
         frames[video] = seconds * fps
@@ -65,7 +60,3 @@ def make_nextqa(root: Path) -> None:
         for video, qid, qtype, question, options, answer in QUESTIONS:
             writer.writerow([video, frames[video], 64, 48, question, answer, qid, qtype, *options])
 
-
-if __name__ == "__main__":
-    make_nextqa(ROOT / "nextqa")
-    print(f"wrote {ROOT / 'nextqa'}")

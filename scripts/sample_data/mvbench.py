@@ -1,7 +1,5 @@
-"""Write the bundled MVBench sample (tasks/sample-data/mvbench/) in the authors' release layout.
-
-Run from the repository root: ``python scripts/make_samples_mvbench.py``. It is the HF main
-branch's shape, unzipped: ``json/<task>.json`` for all 20 tasks (16 of them empty) and the sources
+"""The bundled MVBench sample (tasks/sample-data/mvbench/) in the authors' release layout, the HF
+main branch's shape, unzipped: ``json/<task>.json`` for all 20 tasks (16 of them empty) and the sources
 under ``video/<notebook folder>/``. Eight synthetic questions in four tasks:
 
 * Action Sequence (bounded: start/end select part of a 12 s Charades-style clip), one question
@@ -15,15 +13,14 @@ Videos are flat grey frames (evalkit.media.synthetic); the questions are made up
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from evalkit.media.synthetic import level_of, write_video
 
-ROOT = Path(__file__).resolve().parent.parent / "tasks" / "sample-data" / "mvbench"
+from . import fresh
+
 TASK_FILES = (
     "action_sequence", "action_prediction", "action_antonym", "fine_grained_action", "unexpected_action",
     "object_existence", "object_interaction", "object_shuffle", "moving_direction", "action_localization",
@@ -66,10 +63,9 @@ QUESTIONS = {
 }
 
 
-def make_mvbench(root: Path) -> None:
-    root = Path(root)
-    shutil.rmtree(root, ignore_errors=True)
-    (root / "json").mkdir(parents=True)
+def make() -> None:
+    root = fresh("mvbench")
+    (root / "json").mkdir()
     for key in TASK_FILES:
         rows = QUESTIONS.get(key, [])
         (root / "json" / f"{key}.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
@@ -83,7 +79,3 @@ def make_mvbench(root: Path) -> None:
     for k in range(1, 31):  # 10 s at 3 fps, numbered from 1 as TVQA's frames are
         Image.fromarray(np.full((16, 24, 3), level_of(k - 1), np.uint8)).save(folder / f"{k:05d}.jpg", quality=90)
 
-
-if __name__ == "__main__":
-    make_mvbench(ROOT)
-    print(f"wrote {ROOT}")
