@@ -227,8 +227,12 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
     out = Path(args.output)
     side = write_replay(imported, out)
     how = f" ({imported.by_position} by position)" if imported.by_position else ""
-    console.print(f"{args.task}: {len(imported.rows)} of {len(data.samples)} samples from {imported.source}{how} "
+    logs = f" ({len(imported.files)} logs)" if len(imported.files) > 1 else ""
+    console.print(f"{args.task}: {len(imported.rows)} of {len(data.samples)} samples from {imported.source}{logs}{how} "
                   f"-> {out}", highlight=False, soft_wrap=True)
+    if imported.missing:
+        console.print(Text.assemble(("no log", "yellow"), f" for {', '.join(imported.missing)} under {imported.source}: "
+                                    "their samples have no prediction"), soft_wrap=True)
     if side is not None:
         shown = "; ".join(f"{u['source']}: {u['reason']}" for u in imported.unmapped[:3])
         console.print(Text.assemble((f"{len(imported.unmapped)} row(s) not imported", "yellow"),

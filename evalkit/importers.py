@@ -29,25 +29,45 @@ class Imported:
     rows: List[Dict[str, Any]] = field(default_factory=list)  # {"id", "response"} in dataset order
     unmapped: List[Dict[str, Any]] = field(default_factory=list)  # {"source", "reason"}
     by_position: int = 0  # rows mapped by their position rather than a key
-    source: Optional[Path] = None
+    source: Optional[Path] = None  # the file or folder read
+    files: List[Path] = field(default_factory=list)  # the logs read under it
+    missing: List[str] = field(default_factory=list)  # the harness's task names no log was found for
 
 
-def lmms_eval_file(path: Path, task: Task) -> Path:
-    """``path`` itself, or the one ``*_samples_<lmms task>.jsonl`` under it."""
+def lmms_eval_names(task: Task) -> Tuple[str, ...]:
+    """The lmms-eval task names ``task`` is logged under (MVBench: one per sub-task)."""
+    name = task.lmms_eval_task
+    return () if name is None else (name,) if isinstance(name, str) else tuple(name)
+
+
+def lmms_eval_files(path: Path, task: Task) -> Tuple[List[Path], List[str]]:
+    """``[path]`` itself, or under the folder ``path`` the one ``*_samples_<name>.jsonl`` of each of
+    the task's lmms-eval names; with the names no log was found for (a partial lmms-eval run)."""
     if path.is_file():
-        return path
+        return [path], []
     if not path.is_dir():
         raise ConfigError(f"{path}: no such file or directory")
-    if task.lmms_eval_task is None:
+    names = lmms_eval_names(task)
+    if not names:
         raise ConfigError(f"{task.name} has no lmms-eval counterpart; name the samples file itself")
-    found = sorted(path.rglob(f"*_samples_{task.lmms_eval_task}.jsonl"))
-    if not found:
-        raise ConfigError(f"no *_samples_{task.lmms_eval_task}.jsonl under {path} (lmms-eval writes one per task "
-                          "with --log_samples)")
-    if len(found) > 1:
-        raise ConfigError(f"{len(found)} lmms-eval sample logs for {task.lmms_eval_task} under {path}: "
-                          + ", ".join(str(f) for f in found) + "; name the one to import")
-    return found[0]
+    files, missing = [], []
+    for name in names:
+        found = sorted(path.rglob(f"*_samples_{name}.jsonl"))
+        if len(found) > 1:
+            raise ConfigError(f"{len(found)} lmms-eval sample logs for {name} under {path}: "
+                              + ", ".join(str(f) for f in found) + "; name the one to import")
+        files += found
+        missing += [] if found else [name]
+    if not files:
+        wanted = names[0] if len(names) == 1 else "{" + ",".join(names) + "}"
+        raise ConfigError(f"no *_samples_{wanted}.jsonl under {path} (lmms-eval writes one per task with "
+                          "--log_samples)")
+    return files, missing
+
+
+def lmms_eval_logs(files: List[Path]) -> Iterator[Tuple[str, Mapping[str, Any]]]:
+    for path in files:
+        yield from lmms_eval_rows(path)
 
 
 def lmms_eval_rows(path: Path) -> Iterator[Tuple[str, Mapping[str, Any]]]:
@@ -141,22 +161,25 @@ def import_predictions(harness: str, path: Path, task: Task, data: TaskData) -> 
                 keys[known] = None
             else:
                 keys[known] = s.id
-    by_position = data.layout in task.positional.get(harness, ())
-    out = Imported()
+    out = Imported(source=path)
     got: Dict[str, Optional[str]] = {}
     key_of: Callable[[Mapping[str, Any]], Optional[Tuple[Any, ...]]]
     if harness == "lmms-eval":
-        out.source = lmms_eval_file(path, task)
-        rows, key_of, position_column, response_of = (lmms_eval_rows(out.source), task.lmms_eval_key, "doc_id",
+        out.files, out.missing = lmms_eval_files(path, task)
+        rows, key_of, position_column, response_of = (lmms_eval_logs(out.files), task.lmms_eval_key, "doc_id",
                                                       lmms_eval_response)
     else:
-        out.source = path
+        out.files = [path]
         rows, key_of, position_column, response_of = (vlmevalkit_rows(path), task.vlmevalkit_key, "index",
                                                       vlmevalkit_response)
+    # positions number the rows of one file, in the order of the layout the harness reads
+    by_position = data.layout in task.positional.get(harness, ()) and len(out.files) == 1
     for where, row in rows:
         key, position = key_of(row), row_position(where, row, position_column)
         sid = keys.get(key) if key is not None else None
-        if sid is None and by_position and position is not None and 0 <= position < len(data.samples):
+        # a row whose key names no sample is another dataset's row: its position proves nothing
+        unkeyed = key is None or keys.get(key, "") is None
+        if sid is None and unkeyed and by_position and position is not None and 0 <= position < len(data.samples):
             sid = data.samples[position].id
             out.by_position += 1
         if sid is None:

@@ -14,7 +14,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .errors import ConfigError
 from .judge.specs import JudgeItem, JudgeSpec
@@ -129,7 +129,7 @@ class Task(ABC):
     # Predictions of other harnesses (``evalkit import``): the harness's name for this task, the
     # keys a sample is known by, and the key of a harness's prediction row; where a row carries
     # no usable key, its position maps it, when the data was read in a layout of the same order.
-    lmms_eval_task: ClassVar[Optional[str]] = None
+    lmms_eval_task: ClassVar[Union[str, Tuple[str, ...], None]] = None  # a tuple: one log per name
     vlmevalkit_dataset: ClassVar[Optional[str]] = None
     positional: ClassVar[Mapping[str, Tuple[str, ...]]] = {}  # harness -> layouts in its row order
 

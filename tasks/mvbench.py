@@ -328,9 +328,9 @@ class MVBench(MultipleChoiceTask):
     lmms_eval_cache = "mvbench_video"
     sample_name = "mvbench"
     # lmms-eval logs each of its 20 tasks (mvbench_<task>) to its own *_samples_mvbench_<task>.jsonl:
-    # `evalkit import` takes them one file at a time; lines map by (doc_id within the task, question,
-    # options, answer), read from the prompt lmms-eval logs as ``input``
-    lmms_eval_task = "mvbench_*"
+    # `evalkit import` reads those under a folder together (or one file); lines map by (doc_id
+    # within the task, question, options, answer), read from the prompt lmms-eval logs as ``input``
+    lmms_eval_task = tuple(f"mvbench_{spec.key}" for spec in SPECS)
     vlmevalkit_dataset = "MVBench"
     positional = {"vlmevalkit": ("vlmevalkit-tsv", "hf-main")}  # its index runs over the main json in task order
 

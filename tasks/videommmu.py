@@ -521,7 +521,7 @@ class VideoMMMU(MultipleChoiceTask):
     hub_repos = HF_REPOS
     lmms_eval_cache = "video_mmmu"
     sample_name = "videommmu"
-    lmms_eval_task: ClassVar[Optional[str]] = None  # one log per track: name each file to import
+    lmms_eval_task: ClassVar[Union[str, Tuple[str, ...], None]] = tuple(LMMS_EVAL_TASKS.values())  # a log per track
     vlmevalkit_dataset: ClassVar[Optional[str]] = "VideoMMMU"
 
     def make_protocols(self) -> Tuple[Protocol, ...]:

@@ -79,6 +79,18 @@ def test_lmms_eval_lines_without_ids_map_by_position_only_in_the_parquet_order(t
     assert got.rows == [] and len(got.unmapped) == 12 and "read in vlmevalkit-tsv" in got.unmapped[0]["reason"]
 
 
+def test_a_row_whose_key_names_no_sample_is_not_mapped_by_its_position(tmp_path):
+    log = lmms_eval_log(tmp_path / "logs", "videomme", RESPONSES)
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    lines[4]["videomme_perception_score"]["question_id"] = "999-9"  # another release's question at row 4
+    log.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    task = VideoMME()
+    got = import_predictions("lmms-eval", log, task, task.load("sample"))  # the parquet: positions would map
+    assert got.by_position == 0 and len(got.rows) == 11
+    assert "002-2" not in {r["id"] for r in got.rows}
+    assert got.unmapped == [{"source": f"{log}:5", "reason": "key ('id', '999-9') names no sample of videomme"}]
+
+
 def test_rows_that_name_nothing_are_listed_beside_the_output(cli, tmp_path):
     responses = dict(RESPONSES)
     path = vlmevalkit_predictions(tmp_path / "M_Video-MME.tsv", responses)

@@ -416,25 +416,34 @@ def test_lmms_eval_prompt_is_parsed_back():
     assert parse_lmms_eval_input("What?") is None
 
 
-def test_lmms_eval_logs_import_one_task_file_at_a_time(cli, tmp_path, jsonl):
+def test_lmms_eval_logs_import_from_their_folder_or_one_file_at_a_time(cli, tmp_path, jsonl):
     direct = run_replay(cli, tmp_path, jsonl, REPLIES, "direct")
-    logs = lmms_eval_logs(tmp_path / "logs" / "llava_vid", REPLIES)
+    logs = lmms_eval_logs(tmp_path / "logs" / "llava_vid", REPLIES)  # one file per lmms-eval task
     code, text = cli("import", "lmms-eval", tmp_path / "logs", "--task", "mvbench", "--data", "sample", "-o",
-                     tmp_path / "x.jsonl")
-    assert code == 2 and "4 lmms-eval sample logs for mvbench_*" in text  # one file per lmms-eval task
+                     tmp_path / "all.jsonl")
+    assert code == 0 and "8 of 8 samples" in text and "(4 logs)" in text and "not imported" not in text, text
+    assert "no log for mvbench_action_prediction, " in text  # the 16 sub-tasks this sample has no questions of
     lines = []
     for log in logs:
         out = tmp_path / f"{log.stem}.replay.jsonl"
         code, text = cli("import", "lmms-eval", log, "--task", "mvbench", "--data", "sample", "-o", out)
         assert code == 0 and "2 of 8 samples" in text and "not imported" not in text, text
         lines += out.read_text().splitlines()
-    merged = tmp_path / "merged.jsonl"
-    merged.write_text("\n".join(lines) + "\n")
+    assert sorted(lines) == sorted((tmp_path / "all.jsonl").read_text().splitlines())
     code, out = cli.run("--task", "mvbench", "--data", "sample", "--model", "replay", "--model-args",
-                        f"responses={merged}", name="imported")
+                        f"responses={tmp_path / 'all.jsonl'}", name="imported")
     assert code == 0, out
     imported = json.loads((cli.output / "imported" / "results.json").read_text())["tasks"]["mvbench"]
     assert imported["by_protocol"] == direct["by_protocol"]
+
+
+def test_two_logs_of_one_sub_task_are_refused(tmp_path):
+    from evalkit.errors import ConfigError
+
+    lmms_eval_logs(tmp_path / "a", REPLIES, keys={"moving_count"})
+    lmms_eval_logs(tmp_path / "b", REPLIES, keys={"moving_count"})
+    with pytest.raises(ConfigError, match="2 lmms-eval sample logs for mvbench_moving_count"):
+        import_predictions("lmms-eval", tmp_path, MVBench(), MVBench().load("sample"))
 
 
 def test_older_lmms_eval_lines_with_doc_map_too(tmp_path):

@@ -542,10 +542,13 @@ def test_lmms_eval_logs_of_the_three_tracks_import(cli, tmp_path, jsonl, head_fo
         code, text = cli("import", "lmms-eval", log, "--task", "videommmu", "--data", "sample", "-o", out)
         assert code == 0 and "7 of 21 samples" in text and "not imported" not in text, text
         parts.append(out.read_text())
-    merged = tmp_path / "merged.jsonl"
-    merged.write_text("".join(parts))
+    together = tmp_path / "together.jsonl"  # the folder: the three tracks' logs in one import
+    code, text = cli("import", "lmms-eval", tmp_path / "logs", "--task", "videommmu", "--data", "sample", "-o",
+                     together)
+    assert code == 0 and "21 of 21 samples" in text and "(3 logs)" in text and "no log" not in text, text
+    assert sorted(together.read_text().splitlines()) == sorted("".join(parts).splitlines())
     code, out = cli.run("--task", "videommmu", "--data", "sample", "--model", "replay", "--model-args",
-                        f"responses={merged}", name="imported")
+                        f"responses={together}", name="imported")
     assert code == 0, out
     assert json.loads((cli.output / "imported" / "results.json").read_text())["tasks"]["videommmu"]["by_protocol"] \
         == direct
