@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Dict, Optional, Sequence, Tuple
 
 from .schema import ACCURACY, AccuracyResult, OfficialRefDict, ProtocolResult, Record
-from .scoring.metrics import accuracy, breakdown, clustered_bootstrap_ci, macro_average
+from .scoring.metrics import accuracy, breakdown, clustered_bootstrap_ci, clustered_bootstrap_macro_ci, macro_average
 from .scoring.verdicts import judge_models
 
 
@@ -136,6 +136,16 @@ class AccuracyProtocol(Protocol):
         judges = judge_models(records)
         return self.rule + (f" + LLM fallback ({judges[0]})" if judges else ", LLM fallback off")
 
+    def intervals(self, scores: Sequence[Optional[float]], scored: Sequence[Record], seed: int) -> Dict[str, Any]:
+        """95% CIs of every metric, resampling clusters (videos): the macro mean's too."""
+        clusters = [r["cluster"] for r in scored]
+        micro = clustered_bootstrap_ci(scores, clusters, seed=seed)
+        if not self.macro_key:
+            return {"accuracy": micro}
+        groups = [r["fields"].get(self.macro_key) for r in scored]
+        return {"macro_accuracy": clustered_bootstrap_macro_ci(scores, clusters, groups, seed=seed),
+                "micro_accuracy": micro}
+
     def aggregate(self, records: Sequence[Record], seed: int) -> AccuracyResult:
         scored = [r for r in records if r["target"]]  # items without a public answer are not scored
         scores = [r["score"][self.name] for r in scored]
@@ -150,8 +160,7 @@ class AccuracyProtocol(Protocol):
             "protocol": self.name,
             "judge_model": judges[0] if judges and self.fallback_judge else None,
             "metrics": metrics,
-            "ci95": {"micro_accuracy" if self.macro_key else "accuracy":
-                     clustered_bootstrap_ci(scores, [r["cluster"] for r in scored], seed=seed)},
+            "ci95": self.intervals(scores, scored, seed),
             "n": summary["n"],
             "n_scored": summary["n_scored"],
             "n_correct": summary["n_correct"],

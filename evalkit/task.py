@@ -162,6 +162,12 @@ class Task(ABC):
         """What to send to the judge for ``records`` (those the judging step applies to)."""
         return []
 
+    def summary_notes(self, tasks: Mapping[str, Any]) -> List[str]:
+        """Lines the run summary adds under its table for this task, given every task result of
+        the run (results.json ``tasks``): figures that need several tasks, such as Video-MMMU's
+        Δknowledge."""
+        return []
+
     def export_formats(self) -> Tuple[str, ...]:
         return ()
 

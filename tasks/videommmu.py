@@ -627,6 +627,19 @@ class VideoMMMU(MultipleChoiceTask):
         prompt = line.get("input") if isinstance(line.get("input"), str) else texts[0] if texts else None
         return ("lmms-eval prompt", uid, prompt) if prompt is not None else None
 
+    def summary_notes(self, tasks: Mapping[str, Any]) -> List[str]:
+        """Δknowledge when the run holds the question-only baseline too (said once, by videommmu)."""
+        if self.question_only or "videommmu_question_only" not in tasks:
+            return []
+        try:
+            with_video = adaptation_accuracy(tasks[self.name])
+            without = adaptation_accuracy(tasks["videommmu_question_only"])
+            value = delta_knowledge(with_video, without)
+        except ValueError as exc:
+            return [f"Δknowledge (Video-MMMU): not available: {exc}"]
+        return [f"Δknowledge (Video-MMMU, headline protocol): {value:.1f}% = (Adaptation {with_video:.1f} - "
+                f"question-only {without:.1f}) / (100 - {without:.1f})"]
+
     def vlmevalkit_key(self, row: Mapping[str, Any]) -> Optional[Tuple[Any, ...]]:
         if "category" not in row or "id" not in row:
             return None

@@ -28,7 +28,7 @@ def title_of(results: RunResults) -> Text:
 def summary(results: RunResults, console: Console) -> RenderableType:
     """The run's scores, in the widest layout that fits ``console``: one table with a task
     column; one table per task; the same with judge models abbreviated (J1, ...)."""
-    legend = [EXPLAINED, *official_legend(results)]
+    legend = [EXPLAINED, *official_legend(results), *task_notes(results)]
     layouts: List[Callable[[], RenderableType]] = [
         lambda: with_legend(one_table(results, None), legend),
         lambda: with_legend(per_task(results, None), legend),
@@ -78,6 +78,22 @@ def official_legend(results: RunResults) -> List[str]:
             if ref:
                 tasks_of.setdefault((proto, ref["label"]), []).append(name)
     return [f"{proto} ({', '.join(names)}): {label}" for (proto, label), names in tasks_of.items()]
+
+
+def task_notes(results: RunResults) -> List[str]:
+    """What the run's task plugins add under the table (figures that combine tasks); a task no
+    longer installed adds nothing."""
+    from ..errors import ConfigError
+    from ..registry import TASKS
+
+    notes: List[str] = []
+    for name in results["tasks"]:
+        try:
+            task = TASKS.get(name)()
+        except ConfigError:
+            continue
+        notes += task.summary_notes(results["tasks"])
+    return notes
 
 
 def _rows(proto: str, r: ProtocolResult, judges: Optional[Abbreviations]) -> List[Tuple[str, ProtocolResult]]:

@@ -51,6 +51,44 @@ def clustered_bootstrap_ci(
     return [float(scale * lo), float(scale * hi)]
 
 
+def clustered_bootstrap_macro_ci(
+    scores: Sequence[Optional[float]],
+    clusters: Sequence[Hashable],
+    groups: Sequence[Any],
+    n_boot: int = N_BOOTSTRAP,
+    seed: int = 0,
+    level: float = 0.95,
+) -> Optional[List[float]]:
+    """Percentile CI (percent) of the macro average over ``groups`` (each item's field value;
+    list values put an item in each listed group, as :func:`breakdown` does), resampling whole
+    clusters: each resample's group accuracies averaged, groups with nothing scored skipped, as
+    :func:`macro_average` does."""
+    ids: Dict[Hashable, int] = {}
+    names: Dict[str, int] = {}
+    cells: List[tuple] = []
+    for s, c, value in zip(scores, clusters, groups):
+        k = ids.setdefault(c, len(ids))
+        for g in groups_of(value):
+            cells.append((k, names.setdefault(g, len(names)), s))
+    if not any(s is not None for _, _, s in cells):
+        return None
+    num = np.zeros((len(ids), len(names)))
+    den = np.zeros((len(ids), len(names)))
+    for k, g, s in cells:
+        if s is not None:
+            num[k, g] += s
+            den[k, g] += 1
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(ids), size=(n_boot, len(ids)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_group = num[draws].sum(axis=1) / den[draws].sum(axis=1)  # (n_boot, groups), NaN where empty
+        present = (~np.isnan(per_group)).sum(axis=1)
+        stats = np.nansum(per_group, axis=1) / present  # NaN for a resample with nothing scored
+    alpha = (1 - level) / 2
+    lo, hi = np.nanquantile(stats, [alpha, 1 - alpha])
+    return [float(100 * lo), float(100 * hi)]
+
+
 def accuracy(scores: Sequence[Optional[float]]) -> GroupSummary:
     kept = [s for s in scores if s is not None]
     return {

@@ -363,6 +363,23 @@ def test_delta_knowledge_from_two_runs_results(cli, tmp_path, jsonl):
         delta_knowledge_from_results(adaptation, qonly, protocol="lenient")
 
 
+def test_a_run_of_both_tasks_shows_delta_knowledge_in_its_summary(cli, tmp_path, jsonl):
+    only = {"Adaptation/dev_Biology_3": "A", "Adaptation/validation_Economics_2": "A",
+            "Adaptation/test_Energy_and_Power_7": "7243000", "Adaptation/validation_Math_15": "3.43",
+            "Adaptation/validation_Physics_21": "C", "Adaptation/validation_Accounting_13": "J",
+            "Adaptation/validation_Basic_Medical_Science_10": "C"}
+    rows = ([{"id": k, "task": "videommmu", "response": v} for k, v in REPLIES.items()]
+            + [{"id": k, "task": "videommmu_question_only", "response": v} for k, v in only.items()])
+    path = jsonl(tmp_path / "both.jsonl", rows)
+    code, out = cli.run("--task", "videommmu,videommmu_question_only", "--data", "sample", "--model", "replay",
+                        "--model-args", f"responses={path}", name="both")
+    assert code == 0, out
+    # Adaptation 2 of 6 with the video, 3 of 7 without: (33.3 - 42.9) / (100 - 42.9) = -16.7%
+    line = "Δknowledge (Video-MMMU, headline protocol): -16.7% = (Adaptation 33.3 - question-only 42.9) / (100 - 42.9)"
+    assert line in " ".join(out.split())
+    assert out.count("Δknowledge") == 1
+
+
 # --- layouts ------------------------------------------------------------------------------------
 
 def parquet_rows(track):

@@ -1,6 +1,6 @@
 import pytest
 
-from evalkit.scoring.metrics import accuracy, breakdown, clustered_bootstrap_ci
+from evalkit.scoring.metrics import accuracy, breakdown, clustered_bootstrap_ci, clustered_bootstrap_macro_ci
 
 
 def test_accuracy_leaves_none_out_of_the_denominator():
@@ -39,3 +39,25 @@ def test_bootstrap_is_deterministic_and_brackets_the_estimate():
 
 def test_bootstrap_with_nothing_scored_is_none():
     assert clustered_bootstrap_ci([None, None], [1, 2]) is None
+
+
+def test_macro_ci_is_degenerate_when_every_cluster_holds_both_groups_alike():
+    # each video: one question of group A (right) and one of group B (wrong): every resample's macro is 50
+    scores, clusters, groups = [1.0, 0.0] * 5, [v for v in range(5) for _ in "AB"], ["A", "B"] * 5
+    assert clustered_bootstrap_macro_ci(scores, clusters, groups) == [50.0, 50.0]
+
+
+def test_macro_ci_follows_the_macro_mean_not_the_micro_one():
+    # group A: 9 videos right; group B: 1 video wrong. macro 50, micro 90; a resample without B's
+    # video has macro 100 (B skipped, as macro_average skips empty groups)
+    scores, clusters, groups = [1.0] * 9 + [0.0], list(range(10)), ["A"] * 9 + ["B"]
+    assert clustered_bootstrap_macro_ci(scores, clusters, groups) == [50.0, 100.0]
+    lo, hi = clustered_bootstrap_ci(scores, clusters)
+    assert lo > 50.0  # the micro interval is another thing
+
+
+def test_macro_ci_puts_a_listed_item_in_each_group_and_skips_unscored_items():
+    scores = [1.0, 0.0, None]
+    groups = [["A", "B"], "B", "A"]  # item 0 counts in A and B; item 2 is not scored
+    assert clustered_bootstrap_macro_ci(scores, [0, 0, 1], groups) == [75.0, 75.0]  # A 100, B 50, one cluster
+    assert clustered_bootstrap_macro_ci([None, None], [0, 1], ["A", "B"]) is None
