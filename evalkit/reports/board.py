@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 import pandas as pd
 
@@ -87,9 +87,9 @@ def variant_of(run: Dict[str, Any], task_result: Dict[str, Any]) -> Dict[str, An
     return v
 
 
-def headline(task_result: Dict[str, Any]) -> Dict[str, Any]:
+def headline(task_result: Mapping[str, Any]) -> Dict[str, Any]:
     metric = next(iter(task_result["metrics"]))
-    ci = task_result.get("ci95", {}).get(metric) or task_result.get("ci95", {}).get("micro_accuracy")
+    ci = task_result.get("ci95", {}).get(metric)  # a macro headline's own CI (older results have none)
     out = {"metric": metric, "value": task_result["metrics"][metric], "ci": ci}
     if "score" in task_result["metrics"]:
         out["score"] = task_result["metrics"]["score"]

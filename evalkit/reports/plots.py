@@ -41,6 +41,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import ConfigError
 from ..scoring.metrics import clustered_bootstrap_ci, groups_of
+from .board import headline
 
 KINDS = ("category", "duration", "series", "table6")
 DURATION_ORDER = ("short", "medium", "long")
@@ -471,9 +472,8 @@ def headline_of(task_result: Mapping[str, Any], protocol: Optional[str] = None
     headline protocol or under ``protocol`` (None, None when the task has no such protocol)."""
     if protocol is not None:
         task_result = (task_result.get("by_protocol") or {}).get(protocol) or {"metrics": {"-": None}}
-    metric = next(iter(task_result["metrics"]))
-    ci = (task_result.get("ci95") or {}).get(metric) or (task_result.get("ci95") or {}).get("micro_accuracy")
-    return task_result["metrics"][metric], (ci[0], ci[1]) if ci else None
+    top = headline(task_result)
+    return top["value"], (top["ci"][0], top["ci"][1]) if top["ci"] else None
 
 
 def series_plot(runs: Sequence[RunFiles], x: str, group: Optional[str] = None,
