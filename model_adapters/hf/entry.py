@@ -14,7 +14,7 @@ class HFArgs:
     checkpoint: Optional[str] = None  # local folder or HF repo id (with revision=)
     revision: Optional[str] = None  # required with a hub id: the pinned commit
     preset: Optional[str] = None  # random-weight published shapes (GPU measurement), e.g. random-qwen2.5-vl-7b
-    recipe: Optional[str] = None  # default: the family's published one (see `evalkit models --verbose`)
+    recipe: Optional[str] = None  # default: the family's published one (see recipes.py and the README)
     frames: Optional[int] = None  # override: this many frames (the recipe's spacing; fps recipes become uniform)
     fps: Optional[float] = None  # override (fps recipes): frames per second of video
     min_frames: Optional[int] = None  # override (fps recipes)
