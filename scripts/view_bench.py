@@ -57,8 +57,8 @@ def load_browser():
     """The DevTools-pipe driver of the browser tests."""
     path = ROOT / "tests" / "evalkit" / "reports" / "test_browser.py"
     spec = importlib.util.spec_from_file_location("viewer_browser", path)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
 

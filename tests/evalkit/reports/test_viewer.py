@@ -13,9 +13,8 @@ from evalkit.media.sampling import (
     ExactSize, FpsFrames, PaperFrames, PixelBudget, SamplingSpec, SideSize, UniformFrames,
 )
 from evalkit.reports import viewer
-from evalkit.reports.viewer import (
-    GivenFrames, embed_json, flip, hash_link, media_line, option_rows, outcome, paired_value, spec_from_dict, spread,
-)
+from evalkit.reports.thumbnails import GivenFrames, spec_from_dict, spread
+from evalkit.reports.viewer import embed_json, flip, hash_link, media_line, option_rows, outcome, paired_value
 
 XSS_RUN = "A<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>window.pwned=1</script> B"
