@@ -104,6 +104,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     runner = Runner(RunConfig.from_args(args)).prepare(announce=lambda line: console.print(line, soft_wrap=True))
     if runner.adapter.untrained:
         console.print(Text("model has random weights (untrained): its scores are meaningless", style="bold red"))
+    elif runner.adapter.toy:
+        console.print(Text(f"a TOY checkpoint ({runner.adapter.toy})", style="bold yellow"))
     shows = runner.rank == 0 or "MASTER_ADDR" not in os.environ  # under torchrun: one bar, rank 0's
     plan = runner.plan()
     with (make_progress(console) if shows else contextlib.nullcontext()) as progress:
@@ -475,7 +477,7 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     from .demo import run_demo
 
     Path(args.output).mkdir(parents=True, exist_ok=True)
-    run_demo(console, Path(args.output), args.model, args.model_args, make_progress)
+    run_demo(console, Path(args.output), args.model_args, make_progress)
     return 0
 
 
@@ -678,10 +680,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_arguments(contributed)
         contributed.set_defaults(func=command.run)
 
-    demo = add("demo", "the tiny untrained Dynamic-VLM vs a random baseline on the bundled sample, compared")
+    demo = add("demo", "two toy checkpoints of the tiny Dynamic-VLM (trained 20 and 35 steps on the bundled "
+                       "sample) compared")
     demo.add_argument("--output", default="results/runs", help="root folder of the two demo runs")
-    demo.add_argument("--model", default="dynamic-vlm", help="the model compared with the random baseline")
-    demo.add_argument("--model-args", default="preset=tiny")
+    demo.add_argument("--model-args", default="", help="extra dynamic-vlm args for both toy checkpoints "
+                                                      "(default device=cpu; e.g. device=cuda)")
     demo.set_defaults(func=cmd_demo)
 
     tasks = add("tasks", "list tasks (--verbose: protocols and official upstream references)")

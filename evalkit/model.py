@@ -105,6 +105,7 @@ class ModelAdapter(ABC):
     implementation: ClassVar[Optional[str]] = None
     needs_media: ClassVar[bool] = True
     untrained: bool = False  # random weights: outputs are labelled as such
+    toy: Optional[str] = None  # a toy checkpoint's label (what it was trained on): its scores mean nothing
     batch_size: int = 1
 
     def __init__(self, args: Any, seed: int = 0):
@@ -192,4 +193,5 @@ class ModelAdapter(ABC):
         args = {k: redact_value(str(v)) if isinstance(v, (str, Path)) else v
                 for k, v in dataclasses.asdict(self.args).items()}
         inputs = self.inputs()
-        return {"name": self.name, "args": args, "untrained": self.untrained, **({"inputs": inputs} if inputs else {})}
+        return {"name": self.name, "args": args, "untrained": self.untrained, **({"toy": self.toy} if self.toy else {}),
+                **({"inputs": inputs} if inputs else {})}

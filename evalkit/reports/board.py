@@ -38,7 +38,7 @@ class Board:
     def frame(self, with_ci: bool = True) -> pd.DataFrame:
         rows = []
         for run in self.runs:
-            row = {"run": run["run_name"] + (" (untrained)" if run["model"].get("untrained") else ""), "model": run["model"]["name"]}
+            row = {"run": run["run_name"] + model_label(run["model"]), "model": run["model"]["name"]}
             for k, col in enumerate(self.columns):
                 cell = self.cells.get((run["run_name"], k))
                 row[col.label] = format_cell(cell, with_ci) if cell else "-"
@@ -79,6 +79,11 @@ def load_runs(paths: Sequence[str]) -> Tuple[List[Dict[str, Any]], List[str]]:
     if not runs:
         raise ConfigError("no usable results.json: " + "; ".join(unusable))
     return runs, unusable
+
+
+def model_label(model: Dict[str, Any]) -> str:
+    """What a run's name is marked with wherever it is shown: random weights or a toy checkpoint."""
+    return " (untrained)" if model.get("untrained") else " (toy)" if model.get("toy") else ""
 
 
 def variant_of(run: Dict[str, Any], task_result: Dict[str, Any]) -> Dict[str, Any]:

@@ -9,7 +9,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 
 from ..errors import ConfigError
-from .board import Board, format_cell
+from .board import Board, format_cell, model_label
 from .fit import Abbreviations, add_columns, first_fitting, table, with_legend
 from .latex import to_latex
 
@@ -59,8 +59,7 @@ def terminal_view(board: Board, console: Console) -> RenderableType:
     """The board in the widest layout that fits: runs as rows; tasks as rows; one row per run
     and task; the last with run names abbreviated (R1, ...) and spelled out below."""
     title = "evalkit leaderboard (headline metric [95% CI])"
-    names = {run["run_name"]: run["run_name"] + (" (untrained)" if run["model"].get("untrained") else "")
-             for run in board.runs}
+    names = {run["run_name"]: run["run_name"] + model_label(run["model"]) for run in board.runs}
     cells = {(run["run_name"], col.label): board.cells.get((run["run_name"], k)) for run in board.runs
              for k, col in enumerate(board.columns)}
 

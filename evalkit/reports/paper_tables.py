@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import ConfigError
 from .latex import to_latex
 from ..store import RunDir
-from .board import find_results
+from .board import find_results, model_label
 from .numbers import pct
 
 TABLES = ("2", "3", "4", "6", "baselines")
@@ -52,9 +52,9 @@ def metric(run: Dict[str, Any], task: str) -> Optional[float]:
 
 
 def run_label(run: Dict[str, Any]) -> str:
-    """The run's name, marked when its model is untrained or a task of it is partial."""
+    """The run's name, marked when its model is untrained or a toy or a task of it is partial."""
     partial = [t for t, res in run["tasks"].items() if res.get("complete") is False]
-    return (run["run_name"] + (" (untrained)" if run["model"].get("untrained") else "")
+    return (run["run_name"] + model_label(run["model"])
             + (f" (partial: {', '.join(partial)})" if partial else ""))
 
 

@@ -22,6 +22,8 @@ def title_of(results: RunResults) -> Text:
     title = Text(f"{results['run_name']} · model {model['name']}")
     if model.get("untrained"):
         title.append(" (UNTRAINED: random weights, scores are meaningless)", style="bold red")
+    elif model.get("toy"):
+        title.append(" (TOY checkpoint: scores mean nothing)", style="bold yellow")
     return title
 
 

@@ -35,7 +35,7 @@ torchvision_ops.prepare()  # before transformers imports torchvision (see evalki
 # toy checkpoints shipped with the package: the tiny model trained briefly on the bundled
 # Video-MME sample (scripts/train_toy_dynamic_vlm.py says how and why these steps); preset=toy-step-<N>
 TOY_DIR = Path(__file__).resolve().parent / "toy"
-TOY_STEPS = (10, 30)
+TOY_STEPS = (20, 35)
 TOY_PRESETS = tuple(f"toy-step-{n}" for n in TOY_STEPS)
 PRESETS = ("tiny", *TOY_PRESETS, *SHAPED_PRESETS)
 
@@ -112,6 +112,7 @@ class DynamicVLMAdapter(DynamicVLM):
                 self.path, args.tokenizer, args.vision, self.device, self.dtype, self.attn, args.max_visual_tokens)
         self.layout = layout
         self.untrained = self.model.config.untrained
+        self.toy = self.model.config.extra.get("toy")
         self.batch_size = args.batch_size
         n_max = args.max_visual_tokens or self.model.config.max_visual_tokens
         if not n_max:
@@ -302,6 +303,4 @@ class DynamicVLMAdapter(DynamicVLM):
             "num_beams": self.args.num_beams,
             "parameters": sum(p.numel() for p in self.model.parameters()),
             "preset": self.model.config.extra.get("preset"),
-            # a toy checkpoint's label (what it was trained on; its scores mean nothing)
-            **({"toy": self.model.config.extra["toy"]} if self.model.config.extra.get("toy") else {}),
         }

@@ -15,7 +15,9 @@ from .rules import DEFAULT_MAX_FRAMES, max_frames_for
 
 @dataclass
 class DynamicVLMArgs:
-    preset: Optional[str] = None  # tiny: seeded CPU test model; random-7b/random-14b: real shapes, random weights
+    # tiny: seeded CPU test model (random weights); toy-step-20/toy-step-35: it trained briefly on the bundled
+    # Video-MME sample (the demo's toy checkpoints); random-7b/random-14b: real shapes, random weights
+    preset: Optional[str] = None
     checkpoint: Optional[str] = None  # local dir (evalkit or ByteVideoLLM layout) or HF repo id
     revision: Optional[str] = None  # required with an HF repo id: the pinned commit
     tokenizer: Optional[Path] = None  # local base tokenizer dir (ByteVideoLLM layout has none)
