@@ -377,3 +377,24 @@ def test_leaderboard_and_compare_links_open_the_filtered_samples(browser, cli, r
     browser.wait_event("Page.loadEventFired")
     assert visible(browser) == ["004-1", "004-2"]
     assert browser.problems() == []
+
+
+def test_the_demo_opens_its_viewer_on_the_flipped_questions(browser, cli):
+    code, out = cli("demo", "--output", cli.output)
+    assert code == 0, out
+    joined = "".join(out.splitlines())  # the link folds at the screen's width
+    link = joined[joined.index("file://"):joined.index("flip=either") + len("flip=either")]
+    browser.open(link)
+    flipped = ["001-2", "002-2", "002-3", "003-2", "003-3", "004-2"]  # 5 up, 1 down
+    assert visible(browser) == flipped and count(browser) == 6
+    assert browser.js("document.getElementById('f-flip').value") == "either"
+    for k in range(6):  # the frames each model saw, loaded
+        ok = browser.js(f"(async () => {{ const img = document.querySelectorAll('#list .strip img')[{k}];"
+                        "img.scrollIntoView(); for (let i = 0; i < 100 && !(img.complete && img.naturalWidth); i++)"
+                        "  await new Promise(r => setTimeout(r, 50));"
+                        "return img.naturalWidth; })()")
+        assert ok > 0
+    browser.js("location.hash = ''")  # no filter: the 12 samples, each with its strip
+    browser.pump(0.3)
+    assert count(browser) == 12 and browser.js("document.querySelectorAll('#list .strip img').length") == 12
+    assert browser.problems() == []
