@@ -439,8 +439,6 @@ class MVBench(MultipleChoiceTask):
         accuracy %, ..., "Avg": micro %}, tasks in the notebook's order) and ``mvbench_test.json``
         ({"acc_dict": {task: [correct, total]}, "res_list": [{"pred", "gt"}]}; a failed sample's
         pred is null)."""
-        if fmt != "official":
-            raise NotImplementedError(f"{self.name} has no export format {fmt!r}")
         acc: Dict[str, List[float]] = {}
         res_list = []
         order = {s.name: n for n, s in enumerate(SPECS)}
