@@ -10,7 +10,7 @@ import inspect
 import os
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from .errors import ConfigError
 
@@ -80,6 +80,15 @@ def resolve_checkpoint(checkpoint: str, revision: Optional[str], adapter: str) -
 def cache_of(output: Any) -> Any:
     """The KV cache of a forward pass (transformers 5 names it ``cache``, 4 ``past_key_values``)."""
     return output.cache if getattr(output, "cache", None) is not None else output.past_key_values
+
+
+def common_prefix(sequences: Sequence[Sequence[int]]) -> int:
+    """Length of the longest prefix all ``sequences`` share: what a video's questions prefill once."""
+    n = min(len(s) for s in sequences)
+    for i in range(n):
+        if any(s[i] != sequences[0][i] for s in sequences[1:]):
+            return i
+    return n
 
 
 @functools.lru_cache(maxsize=None)

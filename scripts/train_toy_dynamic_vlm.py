@@ -86,7 +86,8 @@ import torch
 import torch.nn.functional as F
 
 from evalkit.loading import cache_kwarg, cache_of
-from evalkit.model_adapters.dynamic_vlm.adapter import TOY_DIR, TOY_STEPS, DynamicVLMAdapter, common_prefix
+from evalkit.loading import common_prefix
+from evalkit.model_adapters.dynamic_vlm.adapter import TOY_DIR, TOY_STEPS, DynamicVLMAdapter
 from evalkit.model_adapters.dynamic_vlm.checkpoint import save_evalkit
 from evalkit.model_adapters.dynamic_vlm.entry import DynamicVLMArgs
 from evalkit.model_adapters.dynamic_vlm.modeling import DynamicVLM

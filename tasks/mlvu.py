@@ -24,7 +24,7 @@ from evalkit.request import Request
 from evalkit.samples import Layout, Located, Sample, TaskData
 from evalkit.task import ExportOptions
 
-from .multiple_choice import MultipleChoiceTask
+from .multiple_choice import MultipleChoiceTask, official_gold
 
 HF_REVISION = None  # no commit of the HF copies is pinned: the revision found is recorded
 MLVU_REPO, MLVU_COMMIT = "JUNJIE99/MLVU", "fd060c10a43ea48a35100a22688a927b8e531199"
@@ -40,15 +40,6 @@ HF_PARQUET = Layout("hf-parquet", ("mlvu/test-*.parquet",), "sy1998/MLVU_dev, as
 TEST_JSON = Layout("hf-json", ("**/test_question.json",), "the MLVU test release")
 TASK_OF = {stem.split("_", 1)[1]: stem for stem in DEV_FILES}  # lmms-eval's task_type -> file stem
 PARQUET_OPTION = re.compile(r"^\(([A-Z])\) ?(.*)$")
-
-
-def official_gold(candidates: Sequence[str], answer: str) -> str:
-    """The authors' gold letter: the last candidate equal to the answer; '@' when none is."""
-    idx = -1
-    for i, c in enumerate(candidates):
-        if c == answer:
-            idx = i
-    return chr(ord("A") + idx)
 
 
 def official_answer(pred: str) -> str:

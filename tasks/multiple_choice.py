@@ -17,6 +17,16 @@ from evalkit.task import Task
 LETTER_INSTRUCTION = "\nAnswer with the option's letter from the given choices directly."
 
 
+def official_gold(candidates: Sequence[Any], answer: Any) -> str:
+    """The gold letter of MLVU's and MVBench's scorers (one team's ``check_ans``): the LAST
+    candidate equal to the answer; '@' (the letter before 'A') when none is."""
+    idx = -1
+    for i, c in enumerate(candidates):
+        if c == answer:
+            idx = i
+    return chr(ord("A") + idx)
+
+
 def options(record: Record) -> List[str]:
     """The record's choices (a sample's ``choices`` are stored as ``fields["options"]``)."""
     return list(record["fields"].get("options", ()))

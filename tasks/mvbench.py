@@ -76,7 +76,7 @@ from evalkit.scoring.choice import letters
 from evalkit.scoring.metrics import macro_average
 from evalkit.task import ExportOptions
 
-from .multiple_choice import ChoiceProtocol, MultipleChoiceTask, options
+from .multiple_choice import ChoiceProtocol, MultipleChoiceTask, official_gold, options
 
 HF_REPO = "OpenGVLab/MVBench"
 # the notebook's last commit (read in the repository at 4dd8210b030374bb0c510a57dfbe916f70d3ef71)
@@ -144,15 +144,6 @@ Item = Tuple[str, Spec, int, Dict[str, Any], Optional[str]]  # (where, task, pos
 def text(value: Any) -> str:
     """A candidate or answer as the notebook's f-strings print it."""
     return value if isinstance(value, str) else str(value)
-
-
-def official_gold(candidates: Sequence[Any], answer: Any) -> str:
-    """The notebook's gold letter: the LAST candidate equal to the answer; '@' when none is."""
-    idx = -1
-    for i, c in enumerate(candidates):
-        if c == answer:
-            idx = i
-    return chr(ord("A") + idx)
 
 
 def question_text(question: str, candidates: Sequence[str]) -> str:

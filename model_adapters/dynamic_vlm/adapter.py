@@ -16,7 +16,7 @@ import torch
 
 from evalkit import torchvision_ops
 from evalkit.errors import ConfigError, SampleError
-from evalkit.loading import cache_kwarg, cache_of, pick_attn, pick_device, pick_dtype
+from evalkit.loading import cache_kwarg, cache_of, common_prefix, pick_attn, pick_device, pick_dtype
 from evalkit.loading import resolve_checkpoint as resolve
 from evalkit.media.sampling import SamplingSpec
 from evalkit.request import ImagePart, Request, VideoPart
@@ -52,15 +52,6 @@ def one_video(requests: Sequence[Request]) -> bool:
             return False
         media.append(visual[0].media)
     return all(m is media[0] for m in media)
-
-
-def common_prefix(sequences: Sequence[Sequence[int]]) -> int:
-    """Length of the longest prefix all ``sequences`` share."""
-    n = min(len(s) for s in sequences)
-    for i in range(n):
-        if any(s[i] != sequences[0][i] for s in sequences[1:]):
-            return i
-    return n
 
 
 

@@ -30,7 +30,7 @@ import torch
 from evalkit import torchvision_ops
 from evalkit.chat import to_chat
 from evalkit.errors import CheckpointError, ConfigError, SampleError
-from evalkit.loading import cache_kwarg, cache_of, pick_attn, pick_device, pick_dtype, resolve_checkpoint
+from evalkit.loading import cache_kwarg, cache_of, common_prefix, pick_attn, pick_device, pick_dtype, resolve_checkpoint
 from evalkit.media.sampling import ExactSize, FpsFrames, PixelBudget, Resize, SamplingSpec, UniformFrames
 from evalkit.request import Request
 
@@ -322,13 +322,4 @@ class HFVideoModel(HF):
         }
 
 
-def common_prefix(sequences: Sequence[Sequence[int]]) -> int:
-    """Length of the longest prefix all ``sequences`` share."""
-    n = min(len(s) for s in sequences)
-    for i in range(n):
-        if any(s[i] != sequences[0][i] for s in sequences[1:]):
-            return i
-    return n
-
-
-__all__ = ["HFVideoModel", "common_prefix", "weights_digest", "json"]
+__all__ = ["HFVideoModel", "weights_digest", "json"]

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from evalkit.media.video import SampledVideo
-from evalkit.model_adapters.dynamic_vlm.adapter import DynamicVLMAdapter, DynamicVLMArgs, common_prefix, one_video
+from evalkit.model_adapters.dynamic_vlm.adapter import DynamicVLMAdapter, DynamicVLMArgs, one_video
 from evalkit.request import Request, VideoPart
 
 QUESTIONS = ["What is shown?", "How many people are in the video and where are they?", "Which colour?"]
@@ -84,16 +84,6 @@ def test_run_json_records_the_sharing_that_ran(cli, flag, shared):
     info = json.loads((cli.output / flag / "run.json").read_text())
     assert info["model"]["args"]["share_prefix"] is shared
     assert any(r["model"]["cached_tokens"] > 0 for r in records(cli.output / flag / "videomme")) is shared
-
-
-@pytest.mark.parametrize("seqs, n", [
-    ([[1, 2, 3], [1, 2, 4], [1, 2]], 2),
-    ([[1, 2], [1, 2]], 2),
-    ([[5], [6]], 0),
-    ([[-1, -2, 7], [-1, -2, 7, 8]], 3),
-])
-def test_common_prefix(seqs, n):
-    assert common_prefix(seqs) == n
 
 
 def test_runs_with_and_without_sharing_write_the_same_answers(cli):

@@ -117,7 +117,8 @@ def test_a_videos_questions_share_its_prefix_with_the_same_first_step(adapters, 
     alone = [first_step(adapter, adapter.batch_inputs([r]), None) for r in reqs]
     items = [adapter.batch_inputs([r]) for r in reqs]
     ids = [it["input_ids"][0].tolist() for it in items]
-    from evalkit.model_adapters.hf.adapter import PER_TOKEN, common_prefix
+    from evalkit.loading import common_prefix
+    from evalkit.model_adapters.hf.adapter import PER_TOKEN
 
     n = min(common_prefix(ids), min(map(len, ids)) - 1)
     with torch.inference_mode():
