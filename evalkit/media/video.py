@@ -511,9 +511,9 @@ def resize_torchvision(frames: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
     image and video processors do, so that their own resize of the result is the identity."""
     import torch
 
-    from .. import torchvision_ops
+    from ..torchvision_ops import prepare
 
-    torchvision_ops.prepare()
+    prepare()
     try:
         from torchvision.transforms import InterpolationMode
         from torchvision.transforms.v2 import functional as tvf
