@@ -734,7 +734,7 @@ def os_problem(exc: OSError) -> str:
                "(what was recorded so far is kept)"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"{where} cannot be written ({exc.strerror}): give a folder you can write to, or fix its permissions"
-    if exc.errno == errno.ENOTDIR:
+    if exc.errno == errno.ENOTDIR or (exc.errno == errno.EEXIST and Path(where).is_file()):
         return f"{where}: a file where a folder is needed; give a folder"
     return f"{where}: {exc.strerror or exc}"
 

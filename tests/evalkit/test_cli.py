@@ -334,3 +334,13 @@ def test_help_of_every_command(capsys):
         if name is not None:  # each subcommand shows its own examples, and only its own
             example_lines = [ln.strip() for ln in out.split("examples:", 1)[-1].splitlines() if ln.startswith("  evalkit")]
             assert example_lines and all(ln.startswith(f"evalkit {name}") for ln in example_lines), name
+
+
+@pytest.mark.parametrize("command", [("plot", "{run}", "--out", "{file}"),
+                                     ("view", "{run}", "--out", "{file}/page.html")])
+def test_an_output_folder_that_is_a_file_is_a_one_line_error(cli, tmp_path, command):
+    cli.run("--task", "videomme", "--data", "sample", "--model", "random")
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file")
+    code, out = cli(*(part.format(run=cli.output / "r", file=blocker) for part in command))
+    assert code != 0 and out.strip() == f"error: {blocker}: a file where a folder is needed; give a folder"
