@@ -147,6 +147,20 @@ def replay_run(cli, tmp_path):
 
 
 @pytest.fixture
+def replay_scores(cli):
+    """Score a replay file on ``task``'s bundled sample as run ``name``; returns the task's
+    ``by_protocol`` (what an imported file is checked against)."""
+
+    def score(task: str, responses: Path, name: str = "imported") -> dict:
+        code, out = cli.run("--task", task, "--data", "sample", "--model", "replay",
+                            "--model-args", f"responses={responses}", name=name)
+        assert code == 0, out
+        return json.loads((cli.output / name / "results.json").read_text())["tasks"][task]["by_protocol"]
+
+    return score
+
+
+@pytest.fixture
 def register():
     """Register test tasks and models for one test only, so what other tests loop over never
     depends on test order: ``register(MODELS, "name", Class)``."""

@@ -334,17 +334,14 @@ def lmms_eval_log(folder, samples, replies, with_input=True):
     return path
 
 
-def test_lmms_eval_logs_import_by_prompt_and_score_as_the_replies(cli, tmp_path, jsonl):
+def test_lmms_eval_logs_import_by_prompt_and_score_as_the_replies(cli, tmp_path, jsonl, replay_scores):
     direct = run_replay(cli, tmp_path, jsonl)
     samples = NExTQA().load("sample").samples
     log = lmms_eval_log(tmp_path / "logs", samples, REPLIES)
     out = tmp_path / "imported.jsonl"
     code, text = cli("import", "lmms-eval", tmp_path / "logs", "--task", "nextqa", "--data", "sample", "-o", out)
     assert code == 0 and "10 of 10 samples" in text and "not imported" not in text, text
-    assert cli.run("--task", "nextqa", "--data", "sample", "--model", "replay", "--model-args",
-                   f"responses={out}", name="imported")[0] == 0
-    imported = json.loads((cli.output / "imported" / "results.json").read_text())["tasks"]["nextqa"]
-    assert imported["by_protocol"] == direct["by_protocol"]
+    assert replay_scores("nextqa", out) == direct["by_protocol"]
     # without the prompt, rows map by position only when the data is lmms-eval's own parquet
     task = NExTQA()
     log.unlink()

@@ -550,7 +550,7 @@ def lmms_eval_logs(folder, replies, head_format=False):
 
 
 @pytest.mark.parametrize("head_format", [False, True])
-def test_lmms_eval_logs_of_the_three_tracks_import(cli, tmp_path, jsonl, head_format):
+def test_lmms_eval_logs_of_the_three_tracks_import(cli, tmp_path, jsonl, head_format, replay_scores):
     direct = run_replay(cli, tmp_path, jsonl, REPLIES, name="direct")["videommmu"]["by_protocol"]
     logs = lmms_eval_logs(tmp_path / "logs", REPLIES, head_format)
     parts = []
@@ -564,11 +564,7 @@ def test_lmms_eval_logs_of_the_three_tracks_import(cli, tmp_path, jsonl, head_fo
                      together)
     assert code == 0 and "21 of 21 samples" in text and "(3 logs)" in text and "no log" not in text, text
     assert sorted(together.read_text().splitlines()) == sorted("".join(parts).splitlines())
-    code, out = cli.run("--task", "videommmu", "--data", "sample", "--model", "replay", "--model-args",
-                        f"responses={together}", name="imported")
-    assert code == 0, out
-    assert json.loads((cli.output / "imported" / "results.json").read_text())["tasks"]["videommmu"]["by_protocol"] \
-        == direct
+    assert replay_scores("videommmu", together) == direct
 
 
 def test_the_question_only_log_imports_by_task_name(tmp_path):
@@ -596,7 +592,7 @@ def test_the_question_only_log_imports_by_task_name(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".tsv"])
-def test_vlmevalkit_predictions_import(cli, tmp_path, jsonl, suffix):
+def test_vlmevalkit_predictions_import(cli, tmp_path, jsonl, suffix, replay_scores):
     direct = run_replay(cli, tmp_path, jsonl, REPLIES, name="direct")["videommmu"]["by_protocol"]
     table = vlmevalkit_tsv(tmp_path / "VideoMMMU.tsv")
     table["prediction"] = [REPLIES[f"{c}/{i}"] for c, i in zip(table["category"], table["id"])]
@@ -605,8 +601,4 @@ def test_vlmevalkit_predictions_import(cli, tmp_path, jsonl, suffix):
     out = tmp_path / "imported.jsonl"
     code, text = cli("import", "vlmevalkit", out_table, "--task", "videommmu", "--data", "sample", "-o", out)
     assert code == 0 and "21 of 21 samples" in text and "not imported" not in text, text
-    code, log = cli.run("--task", "videommmu", "--data", "sample", "--model", "replay", "--model-args",
-                        f"responses={out}", name="imported")
-    assert code == 0, log
-    assert json.loads((cli.output / "imported" / "results.json").read_text())["tasks"]["videommmu"]["by_protocol"] \
-        == direct
+    assert replay_scores("videommmu", out) == direct
