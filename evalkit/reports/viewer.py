@@ -28,6 +28,7 @@ one inline script by hash, so markup that got in some other way would not run ei
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import json
@@ -630,23 +631,23 @@ def csp(script: str) -> str:
 
 def render(data: Mapping[str, Any]) -> str:
     """The standalone page (inline CSS and JS; the data as escaped JSON)."""
-    parts = {"CSP": html.escape(csp(SCRIPT), quote=False), "STYLE": STYLE, "SCRIPT": SCRIPT, "DATA": embed_json(data),
+    page, style, script = assets()
+    parts = {"CSP": html.escape(csp(script), quote=False), "STYLE": style, "SCRIPT": script, "DATA": embed_json(data),
              "TITLE": html.escape(escape_surrogates(str(data.get("title") or "evalkit samples")))}
     # one pass over the template: text from the runs is never scanned for placeholders
-    return re.sub(r"%(CSP|TITLE|STYLE|DATA|SCRIPT)%", lambda m: parts[m.group(1)], PAGE)
+    return re.sub(r"%(CSP|TITLE|STYLE|DATA|SCRIPT)%", lambda m: parts[m.group(1)], page)
 
 
-def asset(name: str) -> str:
-    """A static part of the page (package data in ``viewer_assets/``), exactly as written there."""
-    return resources.files("evalkit.reports").joinpath(f"viewer_assets/{name}").read_text(encoding="utf-8")
+@functools.lru_cache(maxsize=1)
+def assets() -> Tuple[str, str, str]:
+    """The page's skeleton, style and script (package data in ``viewer_assets/``, read once, when a
+    page is first rendered). The CSS and JS files begin with a newline that is part of the text
+    placed in the page; the CSP hash is taken of the script exactly as it goes in the <script>,
+    which gets the filter names from RESERVED, so the page reads the fragments hash_link writes."""
+    def read(name: str) -> str:
+        return resources.files("evalkit.reports").joinpath(f"viewer_assets/{name}").read_text(encoding="utf-8")
 
-
-# The page's skeleton, style and script. The CSS and JS files begin with a newline that is part of
-# the text placed in the page; the CSP hash is taken of SCRIPT, exactly what goes in the <script>.
-# The script gets the filter names from RESERVED, so the page reads the fragments hash_link writes.
-PAGE = asset("page.html")
-STYLE = asset("viewer.css")
-SCRIPT = asset("viewer.js").replace("%RESERVED%", json.dumps(list(RESERVED)))
+    return read("page.html"), read("viewer.css"), read("viewer.js").replace("%RESERVED%", json.dumps(list(RESERVED)))
 
 
 def page_size_note(view: View) -> str:
