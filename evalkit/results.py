@@ -42,6 +42,18 @@ def rescore(task: Task, records: Sequence[Record]) -> List[Record]:
     return [score_record(task, r) for r in records]
 
 
+def scored_records(run: RunDir, task: Task) -> List[Record]:
+    """A task's records of a run with its judges' verdicts attached, read by the current
+    extraction code: what every score of the run is computed from."""
+    records = run.records(task.name)
+    verdicts = load_judgements(run, task.name)
+    for r in records:
+        found = {m: v[r["id"]] for m, v in verdicts.items() if r["id"] in v}
+        if found:
+            r["judgements"] = found
+    return rescore(task, records)
+
+
 def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> RunResults:
     """Compute and write ``results.json`` for ``run``; returns it. Refuses while a process is
     still writing into the run (torchrun ranks that have not finished)."""
@@ -58,12 +70,7 @@ def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> RunResults:
     for name in tasks or run.tasks():
         task = TASKS.get(name)()
         run.merge_shards(name)
-        records = run.records(name)
-        verdicts = load_judgements(run, name)
-        if verdicts:
-            for r in records:
-                r["judgements"] = {m: v[r["id"]] for m, v in verdicts.items() if r["id"] in v}
-        records = rescore(task, records)
+        records = scored_records(run, task)
         by_protocol = {p.name: p.aggregate(records, seed=info["seed"]) for p in task.protocols}
         info_facts = info["tasks"].get(name)
         expected = info_facts.get("n_samples") if info_facts else None
@@ -79,8 +86,9 @@ def score_run(run: RunDir, tasks: Optional[List[str]] = None) -> RunResults:
         }
         if info_facts and info_facts.get("layout"):  # the layout read, and the fields it lacks (e.g. a breakdown)
             facts["data_layout"] = {k: info_facts["layout"][k] for k in ("name", "lacks") if k in info_facts["layout"]}
-        if verdicts or task.judged:
-            facts["judges"] = judge_metas(run, name)
+        judges = judge_metas(run, name)  # the judges whose verdicts the records carry
+        if judges or task.judged:
+            facts["judges"] = judges
         results["tasks"][name] = task_result(by_protocol[task.headline.name], facts)
     write_json(run.results_json, results)
     return results

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import ConfigError, EvalkitError
 from ..results import comparability
-from ..store import RESULTS_JSON, load_results
+from ..store import RESULTS_JSON, RunDir, load_results
 
 
 @dataclass
@@ -63,6 +63,28 @@ def find_results(paths: Sequence[str]) -> List[Path]:
     if not found:
         raise ConfigError(f"no results.json under {', '.join(paths)}: run `evalkit score RUN` first")
     return found
+
+
+@dataclass
+class RunFiles:
+    """A run's name, folder, results.json and run.json."""
+
+    name: str
+    path: Path
+    results: Mapping[str, Any]
+    info: Mapping[str, Any]
+
+
+def chosen_runs(paths: Sequence[str]) -> List[RunFiles]:
+    """The runs of ``paths`` (run dirs, or folders of runs), validated; a file that cannot be
+    used is an error naming it (unlike the leaderboard's, a plot or paper table is made of runs
+    the user chose)."""
+    runs = []
+    for p in find_results(paths):
+        run = RunDir(p.parent)
+        results = run.load_results()
+        runs.append(RunFiles(results["run_name"], run.path, results, run.load_run()))
+    return runs
 
 
 def load_runs(paths: Sequence[str]) -> Tuple[List[Dict[str, Any]], List[str]]:

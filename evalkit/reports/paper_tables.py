@@ -18,8 +18,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from .latex import to_latex
-from ..store import RunDir
-from .board import find_results, model_label
+from .board import chosen_runs, model_label
 from .numbers import pct
 
 TABLES = ("2", "3", "4", "6", "baselines")
@@ -33,10 +32,9 @@ def load_runs(paths: Sequence[str]) -> List[Dict[str, Any]]:
     """Each run's results with its run.json (validated; a file that cannot be used is an error
     naming it: a paper table is made from runs the user chose)."""
     runs = []
-    for p in find_results(paths) if paths else []:
-        run = RunDir(p.parent)
-        data: Dict[str, Any] = dict(run.load_results())
-        data["run_json"] = run.load_run()
+    for run in chosen_runs(paths) if paths else []:
+        data: Dict[str, Any] = dict(run.results)
+        data["run_json"] = run.info
         runs.append(data)
     return runs
 

@@ -41,7 +41,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import ConfigError
 from ..scoring.metrics import clustered_bootstrap_ci, groups_of
-from .board import headline
+from .board import RunFiles, chosen_runs, headline
 
 KINDS = ("category", "duration", "series", "table6")
 DURATION_ORDER = ("short", "medium", "long")
@@ -389,27 +389,9 @@ class Plot:
     fig: Any
 
 
-@dataclass
-class RunFiles:
-    """A run's name, folder, results.json and run.json."""
-
-    name: str
-    path: Path
-    results: Mapping[str, Any]
-    info: Mapping[str, Any]
-
-
 def load_run_files(paths: Sequence[str]) -> List[RunFiles]:
-    """The runs of ``paths`` (run dirs, or folders of runs), validated; a file that cannot be
-    used is an error naming it (plots are made of runs the user chose)."""
-    from ..store import RunDir
-    from .board import find_results
-
-    runs = []
-    for p in find_results(paths):
-        run = RunDir(p.parent)
-        results = run.load_results()
-        runs.append(RunFiles(results["run_name"], run.path, results, run.load_run()))
+    """The chosen runs, each name once (a plot's legend names them)."""
+    runs = chosen_runs(paths)
     names = [r.name for r in runs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -418,21 +400,12 @@ def load_run_files(paths: Sequence[str]) -> List[RunFiles]:
 
 
 def scored_records(run_path: Path, task: str) -> List[Any]:
-    """A task's records of a run read by the current extraction code, with its judges' verdicts
-    attached (as ``evalkit score`` reads them)."""
-    from ..judge.step import load_judgements
+    """A task's records of a run as ``evalkit score`` reads them."""
     from ..registry import TASKS
-    from ..results import rescore
+    from ..results import scored_records as of_run
     from ..store import RunDir
 
-    run = RunDir(run_path)
-    records = run.records(task)
-    verdicts = load_judgements(run, task)
-    for r in records:
-        found = {m: v[r["id"]] for m, v in verdicts.items() if r["id"] in v}
-        if found:
-            r["judgements"] = found
-    return rescore(TASKS.get(task)(), records)
+    return of_run(RunDir(run_path), TASKS.get(task)())
 
 
 def breakdown_plots(task: str, runs: Sequence[Tuple[str, Sequence[Mapping[str, Any]]]],
